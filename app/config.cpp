@@ -1,0 +1,237 @@
+#include "app/config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace tcpterm::app {
+
+namespace {
+
+// What a bad value looks like to the user: key, value, what is allowed.
+struct BadValue {
+    std::string message;
+};
+
+[[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& allowed) {
+    throw BadValue{"bad value '" + value + "' for " + key + ": expected " + allowed};
+}
+
+uint64_t parse_uint(const std::string& key, const std::string& value, uint64_t min, uint64_t max) {
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || v < min || v > max)
+        bad(key, value, "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return v;
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+    if (value == "true" || value == "yes" || value == "on" || value == "1")
+        return true;
+    if (value == "false" || value == "no" || value == "off" || value == "0")
+        return false;
+    bad(key, value, "true or false");
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;)
+        words.push_back(w);
+    return words;
+}
+
+// "[ADDR:]PORT=SERVICE[,key=value...]"
+ListenSpec parse_listen(const std::string& text) {
+    const std::string key = "listen";
+    const std::string form = "[ADDR:]PORT=SERVICE[,backlog=N][,body=N] with SERVICE one of " +
+                             std::string(known_services());
+    ListenSpec spec;
+    spec.text = text;
+    size_t eq = text.find('=');
+    if (eq == std::string::npos)
+        bad(key, text, form);
+    std::string endpoint = text.substr(0, eq);
+    std::string rest = text.substr(eq + 1);
+    size_t colon = endpoint.rfind(':');
+    std::string port_text = endpoint;
+    if (colon != std::string::npos) {
+        std::string addr_text = endpoint.substr(0, colon);
+        port_text = endpoint.substr(colon + 1);
+        if (addr_text != "*" && addr_text != "0.0.0.0") {
+            auto addr = net::parse_ipv4(addr_text);
+            if (!addr)
+                bad(key, text, "an IPv4 address before ':' (or '*'), in " + form);
+            spec.addr = *addr;
+        }
+    }
+    spec.port = static_cast<uint16_t>(parse_uint(key + " port", port_text, 1, 65535));
+    std::vector<std::string> parts;
+    std::stringstream in(rest);
+    for (std::string part; std::getline(in, part, ',');)
+        parts.push_back(part);
+    if (parts.empty() || !is_known_service(parts[0]))
+        bad(key, text, form);
+    spec.service = parts[0];
+    for (size_t i = 1; i < parts.size(); ++i) {
+        size_t peq = parts[i].find('=');
+        std::string name = parts[i].substr(0, peq);
+        std::string value = peq == std::string::npos ? "" : parts[i].substr(peq + 1);
+        if (name == "backlog")
+            spec.backlog = static_cast<uint32_t>(parse_uint(key + " backlog", value, 1, 1u << 20));
+        else if (name == "body" && spec.service == "http")
+            spec.options.http_body_size =
+                static_cast<uint32_t>(parse_uint(key + " body", value, 0, 1u << 30));
+        else
+            bad(key, text, "options backlog=N (any service) or body=N (http), in " + form);
+    }
+    return spec;
+}
+
+po::options_description describe() {
+    po::options_description d("tcpterm options (INI keys: 'tcp.rcvbuf' is rcvbuf in [tcp])");
+    // Everything is taken as text and validated below, so every message can
+    // name the key, the value and what is allowed.
+    auto s = [] { return po::value<std::string>(); };
+    d.add_options()
+        ("help,h", "print this help and exit")
+        ("config,c", s(), "INI file to read (command-line flags override it)")
+        ("eal", s()->default_value("-l 0-1 --no-huge -m 512 --no-pci --file-prefix tcpterm "
+                                   "--vdev=net_af_packet0,iface=tt-app0"),
+         "DPDK EAL arguments, space separated (any ethdev: PCI, vdev)")
+        ("port", s()->default_value("0"), "DPDK port id to serve on (0..31)")
+        ("address", s()->default_value("198.18.0.1/24"), "our IPv4 address and subnet, A.B.C.D/N")
+        ("gateway", s(), "IPv4 next hop for peers outside the subnet (default: none)")
+        ("listen", po::value<std::vector<std::string>>(),
+         "[ADDR:]PORT=SERVICE[,backlog=N][,body=N], repeatable; SERVICE: echo, discard, "
+         "daytime, chargen, http. Flags replace the file's list. Default: 7=echo 9=discard "
+         "13=daytime 19=chargen 80=http")
+        ("mbufs", s()->default_value("65535"), "packet buffers in the pool (1023..4194303)")
+        ("arp.entries", s()->default_value("1024"), "neighbour table size (4..1048576)")
+        ("arp.timeout_s", s()->default_value("300"), "seconds a neighbour stays reachable (1..86400)")
+        ("tcp.max_connections", s()->default_value("65536"), "connection table size (16..16777216)")
+        ("tcp.mss_clamp", s()->default_value("0"), "largest MSS we advertise; 0 follows the MTU (0, 88..65495)")
+        ("tcp.rcvbuf", s()->default_value("262144"), "receive buffer per connection, bytes (2048..67108864)")
+        ("tcp.sndbuf", s()->default_value("262144"), "send buffer per connection, bytes (2048..67108864)")
+        ("tcp.timestamps", s()->default_value("true"), "RFC 7323 timestamps (true/false)")
+        ("tcp.sack", s()->default_value("true"), "RFC 2018 SACK-permitted (true/false)")
+        ("tcp.window_scaling", s()->default_value("true"), "RFC 7323 window scale (true/false)")
+        ("tcp.initial_cwnd", s()->default_value("10"), "initial congestion window, segments (1..100)")
+        ("tcp.rto_initial_ms", s()->default_value("1000"), "initial retransmission timeout (10..60000)")
+        ("tcp.rto_min_ms", s()->default_value("200"), "lower bound of the RTO (1..60000)")
+        ("tcp.rto_max_ms", s()->default_value("120000"), "upper bound of the RTO (100..600000)")
+        ("tcp.synack_retries", s()->default_value("5"), "SYN-ACK retransmissions before giving up (0..20)")
+        ("tcp.retries", s()->default_value("15"), "data retransmissions before aborting (1..30)")
+        ("tcp.msl_ms", s()->default_value("30000"), "maximum segment lifetime; TIME_WAIT is 2*MSL (1..300000)")
+        ("tcp.challenge_ack_limit", s()->default_value("1000"), "challenge ACKs per second per worker (1..1000000)");
+    return d;
+}
+
+std::string get(const po::variables_map& vm, const char* key) { return vm[key].as<std::string>(); }
+
+void fill(const po::variables_map& vm, const std::vector<std::string>& listens, Config& c) {
+    c.eal_args = split_words(get(vm, "eal"));
+    c.port_id = static_cast<uint16_t>(parse_uint("port", get(vm, "port"), 0, 31));
+    auto addr = net::parse_ipv4_prefix(get(vm, "address"));
+    if (!addr || addr->length == 0 || addr->length > 32 || get(vm, "address").find('/') == std::string::npos)
+        bad("address", get(vm, "address"), "A.B.C.D/N with N from 1 to 32");
+    c.address = *addr;
+    if (vm.count("gateway")) {
+        auto gw = net::parse_ipv4(get(vm, "gateway"));
+        if (!gw || !c.address.contains(*gw) || *gw == c.address.addr)
+            bad("gateway", get(vm, "gateway"), "an IPv4 address inside " +
+                                                   net::format_ipv4(c.address.addr) + "/" +
+                                                   std::to_string(c.address.length) + ", not our own");
+        c.gateway = *gw;
+    }
+    for (const std::string& l : listens) {
+        ListenSpec spec = parse_listen(l);
+        for (const ListenSpec& other : c.listeners)
+            if (other.port == spec.port && other.addr == spec.addr)
+                bad("listen", l, "one listener per address and port (" + other.text + " is there)");
+        c.listeners.push_back(spec);
+    }
+    c.mbufs = static_cast<uint32_t>(parse_uint("mbufs", get(vm, "mbufs"), 1023, 4194303));
+    c.arp_entries = static_cast<uint32_t>(parse_uint("arp.entries", get(vm, "arp.entries"), 4, 1u << 20));
+    c.arp_timeout_s = static_cast<uint32_t>(parse_uint("arp.timeout_s", get(vm, "arp.timeout_s"), 1, 86400));
+
+    tcp::EngineConfig& e = c.engine;
+    e.max_connections = static_cast<uint32_t>(
+        parse_uint("tcp.max_connections", get(vm, "tcp.max_connections"), 16, 1u << 24));
+    c.mss_clamp = static_cast<uint32_t>(parse_uint("tcp.mss_clamp", get(vm, "tcp.mss_clamp"), 0, 65495));
+    if (c.mss_clamp != 0 && c.mss_clamp < 88)
+        bad("tcp.mss_clamp", get(vm, "tcp.mss_clamp"), "0 or an integer from 88 to 65495");
+    e.rcvbuf = static_cast<uint32_t>(parse_uint("tcp.rcvbuf", get(vm, "tcp.rcvbuf"), 2048, 1u << 26));
+    e.sndbuf = static_cast<uint32_t>(parse_uint("tcp.sndbuf", get(vm, "tcp.sndbuf"), 2048, 1u << 26));
+    e.timestamps = parse_bool("tcp.timestamps", get(vm, "tcp.timestamps"));
+    e.sack = parse_bool("tcp.sack", get(vm, "tcp.sack"));
+    e.window_scaling = parse_bool("tcp.window_scaling", get(vm, "tcp.window_scaling"));
+    e.initial_cwnd_segments =
+        static_cast<uint32_t>(parse_uint("tcp.initial_cwnd", get(vm, "tcp.initial_cwnd"), 1, 100));
+    e.rto_initial_us = 1000 * parse_uint("tcp.rto_initial_ms", get(vm, "tcp.rto_initial_ms"), 10, 60000);
+    e.rto_min_us = 1000 * parse_uint("tcp.rto_min_ms", get(vm, "tcp.rto_min_ms"), 1, 60000);
+    e.rto_max_us = 1000 * parse_uint("tcp.rto_max_ms", get(vm, "tcp.rto_max_ms"), 100, 600000);
+    if (e.rto_min_us > e.rto_max_us)
+        bad("tcp.rto_min_ms", get(vm, "tcp.rto_min_ms"), "at most tcp.rto_max_ms (" + get(vm, "tcp.rto_max_ms") + ")");
+    e.synack_retries =
+        static_cast<uint32_t>(parse_uint("tcp.synack_retries", get(vm, "tcp.synack_retries"), 0, 20));
+    e.data_retries = static_cast<uint32_t>(parse_uint("tcp.retries", get(vm, "tcp.retries"), 1, 30));
+    e.msl_us = 1000 * parse_uint("tcp.msl_ms", get(vm, "tcp.msl_ms"), 1, 300000);
+    e.challenge_ack_per_second = static_cast<uint32_t>(
+        parse_uint("tcp.challenge_ack_limit", get(vm, "tcp.challenge_ack_limit"), 1, 1000000));
+}
+
+}  // namespace
+
+int parse_config(int argc, char** argv, Config& out) {
+    po::options_description desc = describe();
+    try {
+        po::variables_map cli;
+        po::store(po::parse_command_line(argc, argv, desc), cli);
+        if (cli.count("help")) {
+            std::cout << "usage: tcpterm [--config FILE] [options]\n" << desc << "\n";
+            return 0;
+        }
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, desc), vm);  // flags first: they win
+        std::vector<std::string> listens;
+        if (cli.count("listen"))
+            listens = cli["listen"].as<std::vector<std::string>>();
+        if (cli.count("config")) {
+            std::string path = get(cli, "config");
+            std::ifstream file(path);
+            if (!file) {
+                std::cerr << "tcpterm: cannot read config file '" << path << "' (config)\n";
+                return 2;
+            }
+            po::variables_map from_file;
+            po::store(po::parse_config_file(file, desc), from_file);
+            if (from_file.count("config") || from_file.count("help")) {
+                std::cerr << "tcpterm: 'config' and 'help' are not allowed inside " << path << "\n";
+                return 2;
+            }
+            if (!cli.count("listen") && from_file.count("listen"))
+                listens = from_file["listen"].as<std::vector<std::string>>();
+            std::ifstream again(path);
+            po::store(po::parse_config_file(again, desc), vm);
+        }
+        po::notify(vm);
+        if (listens.empty())
+            listens = {"7=echo", "9=discard", "13=daytime", "19=chargen", "80=http"};
+        fill(vm, listens, out);
+    } catch (const BadValue& e) {
+        std::cerr << "tcpterm: " << e.message << "\n";
+        return 2;
+    } catch (const po::error& e) {
+        std::cerr << "tcpterm: " << e.what() << " (see --help for the allowed keys)\n";
+        return 2;
+    }
+    return -1;
+}
+
+}  // namespace tcpterm::app

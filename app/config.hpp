@@ -1,0 +1,41 @@
+// tcpterm's configuration: command line plus an INI file (Boost.Program_options),
+// validated completely before DPDK is touched.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app/services/service_options.hpp"
+#include "lib/net/ipv4_addr.hpp"
+#include "lib/tcp/engine_config.hpp"
+
+namespace tcpterm::app {
+
+struct ListenSpec {
+    uint32_t addr = 0;  // 0 = wildcard
+    uint16_t port = 0;
+    std::string service;
+    uint32_t backlog = 1024;
+    ServiceOptions options;
+    std::string text;   // as given, for messages
+};
+
+struct Config {
+    std::vector<std::string> eal_args;
+    uint16_t port_id = 0;
+    net::Ipv4Prefix address;
+    uint32_t gateway = 0;
+    std::vector<ListenSpec> listeners;
+    uint32_t mss_clamp = 0;       // 0: MSS follows the port MTU
+    uint32_t mbufs = 65535;
+    uint32_t arp_entries = 1024;
+    uint32_t arp_timeout_s = 300;
+    tcp::EngineConfig engine;     // keys are filled at start-up
+};
+
+// Parses argv and the --config file. Returns -1 to go on, or an exit code:
+// 0 after --help, 2 after a bad option (one line on stderr names it).
+int parse_config(int argc, char** argv, Config& out);
+
+}  // namespace tcpterm::app

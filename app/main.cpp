@@ -1,0 +1,146 @@
+// tcpterm: a poll-mode TCP termination appliance on DPDK.
+// main() is start-up and shut-down only: configuration, EAL, the port, the
+// workers, telemetry and signals. The packet path lives in worker.cpp.
+#include <sys/random.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "app/config.hpp"
+#include "app/stats.hpp"
+#include "app/worker.hpp"
+#include "lib/net/port.hpp"
+
+using namespace tcpterm;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true); }
+
+tcp::SipKey random_key() {
+    tcp::SipKey key;
+    if (getrandom(&key, sizeof(key), 0) != sizeof(key)) {
+        std::perror("tcpterm: getrandom");
+        std::exit(1);
+    }
+    return key;
+}
+
+int run_worker(void* arg) {
+    static_cast<app::Worker*>(arg)->run(g_stop);
+    return 0;
+}
+
+std::string describe_listeners(const app::Config& c) {
+    std::string out;
+    for (const auto& l : c.listeners)
+        out += " " + l.text;
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    app::Config config;
+    if (int rc = app::parse_config(argc, argv, config); rc >= 0)
+        return rc;
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    std::vector<char*> eal_argv{argv[0]};
+    for (auto& a : config.eal_args)
+        eal_argv.push_back(a.data());
+    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+        std::cerr << "tcpterm: EAL initialisation failed: " << rte_strerror(rte_errno)
+                  << " (check the eal option)\n";
+        return 1;
+    }
+
+    int exit_code = 0;
+    std::vector<std::unique_ptr<app::Worker>> workers;
+    std::vector<app::Worker*> worker_ptrs;
+    rte_mempool* pool = nullptr;
+    bool port_started = false;
+    try {
+        pool = rte_pktmbuf_pool_create("mbufs", config.mbufs, 256, 0,
+                                       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+        if (!pool)
+            throw std::runtime_error(std::string("cannot create the mbuf pool: ") +
+                                     rte_strerror(rte_errno) + " (lower mbufs or add memory)");
+        net::PortSettings ps;
+        ps.port_id = config.port_id;
+        ps.queues = 1;
+        ps.pool = pool;
+        net::PortInfo port = net::start_port(ps);
+        port_started = true;
+
+        net::InterfaceConfig iface;
+        iface.mac = port.mac;
+        iface.address = config.address;
+        iface.gateway = config.gateway;
+        iface.arp_entries = config.arp_entries;
+        iface.arp_reachable_us = uint64_t{config.arp_timeout_s} * 1'000'000;
+        iface.tx_offloads = port.tx_offloads;
+
+        tcp::EngineConfig engine = config.engine;
+        uint32_t mss = port.mtu - 40;
+        if (config.mss_clamp != 0 && config.mss_clamp < mss)
+            mss = config.mss_clamp;
+        engine.mss = static_cast<uint16_t>(mss);
+        engine.isn_key = random_key();
+        engine.ts_key = random_key();
+
+        workers.push_back(std::make_unique<app::Worker>(0, config, config.port_id, 0, iface,
+                                                        engine, pool));
+        worker_ptrs.push_back(workers.back().get());
+        app::register_telemetry(worker_ptrs);
+
+        char mac[RTE_ETHER_ADDR_FMT_SIZE];
+        rte_ether_format_addr(mac, sizeof(mac), &port.mac);
+        std::printf("tcpterm: port %u (%s) MAC %s MTU %u MSS %u, checksum offload rx %s tx %s\n",
+                    config.port_id, port.driver.c_str(), mac, port.mtu, mss,
+                    port.rx_checksum ? "on" : "off",
+                    port.tx_offloads.tcp ? "on" : "off (software)");
+        std::printf("tcpterm: ready: %s/%u listening on%s\n",
+                    net::format_ipv4(config.address.addr).c_str(), config.address.length,
+                    describe_listeners(config).c_str());
+        std::fflush(stdout);
+
+        unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+        if (lcore < RTE_MAX_LCORE) {
+            rte_eal_remote_launch(run_worker, workers[0].get(), lcore);
+            while (!g_stop.load())
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            rte_eal_mp_wait_lcore();
+        } else {
+            workers[0]->run(g_stop);  // only the main lcore: it polls too
+        }
+        app::unregister_telemetry();
+        app::print_summary(stdout, worker_ptrs);
+    } catch (const std::exception& e) {
+        std::cerr << "tcpterm: " << e.what() << "\n";
+        g_stop.store(true);
+        rte_eal_mp_wait_lcore();
+        exit_code = 1;
+    }
+    workers.clear();
+    if (port_started)
+        net::stop_port(config.port_id);
+    rte_mempool_free(pool);
+    rte_eal_cleanup();
+    return exit_code;
+}

@@ -1,0 +1,37 @@
+#include "app/services/chargen.hpp"
+
+#include <cstring>
+
+namespace tcpterm::app {
+
+namespace {
+struct Position {
+    uint32_t offset;  // into one period of the pattern
+};
+static_assert(sizeof(Position) <= sizeof(tcp::Tcb::app));
+}  // namespace
+
+ChargenService::ChargenService() {
+    constexpr uint32_t period = kLines * kLineLen;
+    for (uint32_t line = 0; line < kLines; ++line) {
+        uint8_t* out = pattern_ + line * kLineLen;
+        for (uint32_t i = 0; i < 72; ++i)
+            out[i] = static_cast<uint8_t>(' ' + (line + i) % 95);
+        out[72] = '\r';
+        out[73] = '\n';
+    }
+    std::memcpy(pattern_ + period, pattern_, period);
+}
+
+void ChargenService::fill(tcp::Engine& e, tcp::Tcb& c) {
+    constexpr uint32_t period = kLines * kLineLen;
+    auto* pos = reinterpret_cast<Position*>(c.app);
+    for (;;) {
+        size_t n = e.send(c, pattern_ + pos->offset, period);
+        pos->offset = static_cast<uint32_t>((pos->offset + n) % period);
+        if (n < period)
+            return;  // the queue is full; on_writable resumes
+    }
+}
+
+}  // namespace tcpterm::app

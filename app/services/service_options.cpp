@@ -1,0 +1,32 @@
+#include "app/services/service_options.hpp"
+
+#include "app/services/chargen.hpp"
+#include "app/services/daytime.hpp"
+#include "app/services/discard.hpp"
+#include "app/services/echo.hpp"
+#include "app/services/http.hpp"
+
+namespace tcpterm::app {
+
+const char* known_services() { return "echo, discard, daytime, chargen, http"; }
+
+bool is_known_service(const std::string& name) {
+    return name == "echo" || name == "discard" || name == "daytime" || name == "chargen" ||
+           name == "http";
+}
+
+std::unique_ptr<tcp::Service> make_service(const std::string& name, const ServiceOptions& options) {
+    if (name == "echo")
+        return std::make_unique<EchoService>();
+    if (name == "discard")
+        return std::make_unique<DiscardService>();
+    if (name == "daytime")
+        return std::make_unique<DaytimeService>();
+    if (name == "chargen")
+        return std::make_unique<ChargenService>();
+    if (name == "http")
+        return std::make_unique<HttpService>(options.http_body_size);
+    return nullptr;
+}
+
+}  // namespace tcpterm::app

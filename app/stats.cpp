@@ -1,0 +1,97 @@
+#include "app/stats.hpp"
+
+#include <cinttypes>
+#include <cstdlib>
+#include <mutex>
+
+#include <rte_telemetry.h>
+
+namespace tcpterm::app {
+
+namespace {
+
+// Written once at start-up, read by the telemetry thread: never on the
+// packet path.
+std::vector<Worker*> g_workers;
+std::mutex g_workers_mutex;
+
+// A counter is written by one worker; other threads read it with a relaxed
+// atomic load so they see whole values.
+uint64_t read(const uint64_t& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
+
+template <typename Visit>
+void visit_counters(const WorkerCounters& c, Visit&& visit) {
+#define TCPTERM_VISIT_NET(name, help) visit(#name, read(c.net.name));
+    TCPTERM_NET_COUNTERS(TCPTERM_VISIT_NET)
+#undef TCPTERM_VISIT_NET
+#define TCPTERM_VISIT_TCP(name, help) visit(#name, read(c.tcp.name));
+    TCPTERM_TCP_COUNTERS(TCPTERM_VISIT_TCP)
+#undef TCPTERM_VISIT_TCP
+}
+
+// Sums in declaration order.
+std::vector<std::pair<const char*, uint64_t>> sum(const std::vector<Worker*>& workers) {
+    std::vector<std::pair<const char*, uint64_t>> totals;
+    for (size_t w = 0; w < workers.size(); ++w) {
+        size_t i = 0;
+        visit_counters(workers[w]->counters(), [&](const char* name, uint64_t v) {
+            if (w == 0)
+                totals.emplace_back(name, v);
+            else
+                totals[i].second += v;
+            ++i;
+        });
+    }
+    return totals;
+}
+
+int telemetry_stats(const char*, const char*, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    rte_tel_data_start_dict(d);
+    for (auto& [name, value] : sum(g_workers))
+        rte_tel_data_add_dict_u64(d, name, value);
+    rte_tel_data_add_dict_u64(d, "workers", g_workers.size());
+    return 0;
+}
+
+int telemetry_worker(const char*, const char* params, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    if (!params || !*params)
+        return -EINVAL;
+    char* end = nullptr;
+    unsigned long id = std::strtoul(params, &end, 10);
+    if (*end != '\0' || id >= g_workers.size())
+        return -EINVAL;
+    rte_tel_data_start_dict(d);
+    visit_counters(g_workers[id]->counters(),
+                   [&](const char* name, uint64_t v) { rte_tel_data_add_dict_u64(d, name, v); });
+    return 0;
+}
+
+}  // namespace
+
+void register_telemetry(const std::vector<Worker*>& workers) {
+    {
+        std::lock_guard lock(g_workers_mutex);
+        g_workers = workers;
+    }
+    rte_telemetry_register_cmd("/tcpterm/stats", telemetry_stats,
+                               "All tcpterm counters, summed over workers. No parameters");
+    rte_telemetry_register_cmd("/tcpterm/worker", telemetry_worker,
+                               "One worker's counters. Parameter: worker id");
+}
+
+void unregister_telemetry() {
+    std::lock_guard lock(g_workers_mutex);
+    g_workers.clear();
+}
+
+void print_summary(std::FILE* out, const std::vector<Worker*>& workers) {
+    std::fprintf(out, "tcpterm: counters (summed over %zu worker%s)\n", workers.size(),
+                 workers.size() == 1 ? "" : "s");
+    for (auto& [name, value] : sum(workers))
+        std::fprintf(out, "%s %" PRIu64 "\n", name, value);
+    std::fflush(out);
+}
+
+}  // namespace tcpterm::app

@@ -1,0 +1,20 @@
+// Counters as the control thread sees them: per-worker snapshots, sums,
+// DPDK telemetry commands and the summary printed at exit.
+#pragma once
+
+#include <cstdio>
+#include <vector>
+
+#include "app/worker.hpp"
+
+namespace tcpterm::app {
+
+// Registers /tcpterm/stats (sums) and /tcpterm/worker,<id> with DPDK
+// telemetry. The workers must outlive the telemetry thread's use of them.
+void register_telemetry(const std::vector<Worker*>& workers);
+void unregister_telemetry();
+
+// Prints every counter summed over workers as "name value" lines.
+void print_summary(std::FILE* out, const std::vector<Worker*>& workers);
+
+}  // namespace tcpterm::app

@@ -1,0 +1,59 @@
+// One worker lcore: owns an RX/TX queue pair, an interface view, a TCP engine
+// and its counters, and runs the poll loop. Nothing here is shared with
+// another worker; the control thread only reads the counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rte_common.h>
+
+#include "app/config.hpp"
+#include "lib/net/counters.hpp"
+#include "lib/net/frame_sink.hpp"
+#include "lib/net/interface.hpp"
+#include "lib/tcp/counters.hpp"
+#include "lib/tcp/engine.hpp"
+#include "lib/tcp/service.hpp"
+
+struct rte_eth_dev_tx_buffer;
+struct rte_mempool;
+
+namespace tcpterm::app {
+
+struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
+    net::Counters net;
+    tcp::Counters tcp;
+};
+
+class Worker final : public net::FrameSink, public net::DatagramSink {
+public:
+    Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
+           const net::InterfaceConfig& iface, const tcp::EngineConfig& engine, rte_mempool* pool);
+    ~Worker() override;
+
+    // The poll loop; returns when stop becomes true.
+    void run(const std::atomic<bool>& stop);
+
+    const WorkerCounters& counters() const { return counters_; }
+    unsigned id() const { return id_; }
+
+    void send_frame(rte_mbuf* frame) override;
+    void send_datagram(rte_mbuf* datagram) override;
+
+private:
+    unsigned id_;
+    uint16_t port_;
+    uint16_t queue_;
+    WorkerCounters counters_;
+    rte_eth_dev_tx_buffer* tx_buffer_ = nullptr;
+    uint64_t now_us_ = 0;
+    net::Interface iface_;
+    std::vector<std::unique_ptr<tcp::Service>> services_;
+    std::unique_ptr<tcp::Engine> engine_;
+};
+
+}  // namespace tcpterm::app

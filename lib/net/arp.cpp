@@ -1,0 +1,103 @@
+#include "lib/net/arp.hpp"
+
+#include <rte_mbuf.h>
+
+namespace tcpterm::net {
+
+ArpTable::ArpTable(uint32_t capacity, uint64_t reachable_us)
+    : buckets_((capacity + kWays - 1) / kWays), reachable_us_(reachable_us) {
+    if (buckets_ == 0)
+        buckets_ = 1;
+    entries_.resize(size_t{buckets_} * kWays);
+}
+
+ArpTable::~ArpTable() {
+    for (auto& e : entries_)
+        rte_pktmbuf_free(e.held);
+}
+
+ArpTable::Entry* ArpTable::find(uint32_t ip) {
+    Entry* bucket = &entries_[size_t{(ip * 2654435761u) % buckets_} * kWays];
+    for (uint32_t w = 0; w < kWays; ++w)
+        if (bucket[w].used && bucket[w].ip == ip)
+            return &bucket[w];
+    return nullptr;
+}
+
+ArpTable::Entry* ArpTable::find_or_insert(uint32_t ip, uint64_t now) {
+    if (Entry* e = find(ip))
+        return e;
+    Entry* bucket = &entries_[size_t{(ip * 2654435761u) % buckets_} * kWays];
+    Entry* victim = nullptr;
+    for (uint32_t w = 0; w < kWays; ++w) {
+        Entry& e = bucket[w];
+        if (!e.used) {
+            victim = &e;
+            break;
+        }
+        // Evict only entries that have aged out; a live neighbour keeps its slot.
+        if (now - e.updated > reachable_us_ && (!victim || e.updated < victim->updated))
+            victim = &e;
+    }
+    if (!victim) {
+        count_full();
+        return nullptr;
+    }
+    rte_pktmbuf_free(victim->held);
+    *victim = Entry{};
+    victim->used = true;
+    victim->ip = ip;
+    victim->updated = now;
+    return victim;
+}
+
+void ArpTable::count_full() {
+    if (counters)
+        ++counters->ArpTableFull;
+}
+
+ArpTable::Lookup ArpTable::lookup(uint32_t ip, uint64_t now) {
+    Entry* e = find_or_insert(ip, now);
+    if (!e)
+        return {nullptr, false};
+    bool stale = !e->resolved || now - e->updated > reachable_us_;
+    bool probe = stale && (!e->probed || now - e->last_probe >= kProbeIntervalUs);
+    if (probe) {
+        e->probed = true;
+        e->last_probe = now;
+    }
+    // A stale entry is still used while we re-confirm it (Linux's STALE state).
+    return {e->resolved ? &e->mac : nullptr, probe};
+}
+
+rte_mbuf* ArpTable::learn(uint32_t ip, const rte_ether_addr& mac, uint64_t now) {
+    Entry* e = find_or_insert(ip, now);
+    if (!e)
+        return nullptr;
+    e->mac = mac;
+    e->resolved = true;
+    e->probed = false;
+    e->updated = now;
+    rte_mbuf* held = e->held;
+    e->held = nullptr;
+    return held;
+}
+
+bool ArpTable::hold(uint32_t ip, rte_mbuf* m, uint64_t now) {
+    Entry* e = find_or_insert(ip, now);
+    if (!e) {
+        rte_pktmbuf_free(m);
+        if (counters)
+            ++counters->ArpHeldDropped;
+        return false;
+    }
+    if (e->held) {
+        rte_pktmbuf_free(e->held);
+        if (counters)
+            ++counters->ArpHeldDropped;
+    }
+    e->held = m;
+    return true;
+}
+
+}  // namespace tcpterm::net

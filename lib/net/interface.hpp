@@ -1,0 +1,68 @@
+// One IPv4 interface on one port queue, as seen by one worker: Ethernet in and
+// out, ARP, IPv4 validation and ICMP echo. TCP segments are handed up intact;
+// this layer knows nothing of TCP state.
+#pragma once
+
+#include <cstdint>
+
+#include <rte_ether.h>
+
+#include "lib/net/arp.hpp"
+#include "lib/net/checksum.hpp"
+#include "lib/net/counters.hpp"
+#include "lib/net/frame_sink.hpp"
+#include "lib/net/ipv4_addr.hpp"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace tcpterm::net {
+
+struct InterfaceConfig {
+    rte_ether_addr mac{};
+    Ipv4Prefix address;        // our address and on-link subnet
+    uint32_t gateway = 0;      // 0: none; off-link peers are then unreachable
+    uint32_t arp_entries = 1024;
+    uint64_t arp_reachable_us = 300'000'000;
+    ChecksumOffloads tx_offloads;
+};
+
+// A received TCP segment: data starts at the IPv4 header.
+struct Ipv4Datagram {
+    uint32_t src = 0;          // host byte order
+    uint32_t dst = 0;
+    uint16_t header_len = 0;
+    uint16_t payload_len = 0;  // total length minus header
+};
+
+class Interface {
+public:
+    Interface(const InterfaceConfig& config, Counters& counters, FrameSink& sink,
+              rte_mempool* pool);
+
+    // Handles one received frame. Returns true for a valid TCP datagram to us,
+    // which the caller now owns with its data starting at the IPv4 header.
+    // Everything else is answered (ARP, ping) or dropped and counted here.
+    bool input(rte_mbuf* m, uint64_t now, Ipv4Datagram& tcp);
+
+    // Sends an IPv4 datagram (data at its IPv4 header, l3_len set): finds the
+    // next hop, prepends Ethernet, fills checksums. Takes ownership.
+    void output(rte_mbuf* m, uint64_t now);
+
+    uint32_t address() const { return config_.address.addr; }
+    const InterfaceConfig& config() const { return config_; }
+
+private:
+    void input_arp(rte_mbuf* m, uint64_t now);
+    void input_icmp(rte_mbuf* m, rte_ether_hdr* eth, uint16_t ip_len);
+    void send_arp_request(uint32_t target, uint64_t now);
+    void transmit(rte_mbuf* m, const rte_ether_addr& dst);
+
+    InterfaceConfig config_;
+    Counters& counters_;
+    FrameSink& sink_;
+    rte_mempool* pool_;
+    ArpTable arp_;
+};
+
+}  // namespace tcpterm::net

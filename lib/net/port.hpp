@@ -1,0 +1,36 @@
+// Bringing up one ethdev port: queues, offloads the device really has, MTU.
+// Start-up code, not the packet path; errors are thrown with a clear message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <rte_ether.h>
+
+#include "lib/net/checksum.hpp"
+
+struct rte_mempool;
+
+namespace tcpterm::net {
+
+struct PortSettings {
+    uint16_t port_id = 0;
+    uint16_t queues = 1;       // RX and TX queue pairs, one per worker
+    uint16_t rx_descriptors = 1024;
+    uint16_t tx_descriptors = 1024;
+    rte_mempool* pool = nullptr;
+};
+
+struct PortInfo {
+    std::string driver;
+    rte_ether_addr mac{};
+    uint16_t mtu = RTE_ETHER_MTU;
+    ChecksumOffloads tx_offloads;  // what we enabled
+    bool rx_checksum = false;      // RX IPv4/TCP checksum offload enabled
+};
+
+// Configures and starts the port. Throws std::runtime_error naming the step.
+PortInfo start_port(const PortSettings& settings);
+void stop_port(uint16_t port_id);
+
+}  // namespace tcpterm::net

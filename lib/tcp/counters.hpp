@@ -1,0 +1,55 @@
+// Per-worker TCP counters, named after Linux's nstat Tcp/TcpExt counters where
+// one exists so operators can search for them. One writer (the worker).
+#pragma once
+
+#include <cstdint>
+
+namespace tcpterm::tcp {
+
+#define TCPTERM_TCP_COUNTERS(X)                                                          \
+    X(InSegs, "segments received")                                                       \
+    X(OutSegs, "segments sent, retransmissions included")                                \
+    X(RetransSegs, "segments retransmitted")                                             \
+    X(InErrs, "segments dropped as malformed (header, options)")                         \
+    X(InCsumErrors, "segments with a bad TCP checksum")                                  \
+    X(TCPBadOptions, "segments with malformed options (also in InErrs)")                 \
+    X(OutRsts, "RST segments sent")                                                      \
+    X(InRsts, "RST segments that reset a connection")                                    \
+    X(TCPNoListener, "segments for a port with no listener or connection (answered by RST)") \
+    X(ActiveOpens, "connections opened by us (SYN sent)")                                \
+    X(PassiveOpens, "connections accepted from a SYN (SYN-ACK sent)")                    \
+    X(AttemptFails, "SYN_SENT/SYN_RECEIVED connections that failed")                     \
+    X(EstabResets, "ESTABLISHED/CLOSE_WAIT connections reset")                           \
+    X(CurrEstab, "connections now in ESTABLISHED or CLOSE_WAIT (gauge)")                 \
+    X(CurrConnections, "connection table entries in use (gauge)")                        \
+    X(ListenOverflows, "SYNs dropped because the listener's SYN queue was full")        \
+    X(ListenDrops, "SYNs dropped at a listener for any reason")                          \
+    X(TCPConnTableFull, "SYNs dropped because the connection table was full")           \
+    X(TCPSynAckRetransFail, "SYN_RECEIVED entries dropped after the last SYN-ACK retry")  \
+    X(TCPTimeouts, "retransmission timer expiries")                                      \
+    X(TCPAbortOnTimeout, "connections aborted after the retransmission limit")          \
+    X(TCPAbortOnData, "connections reset because data arrived after close()")           \
+    X(TCPAbortOnClose, "connections reset because close() left unread data")            \
+    X(TCPAbortByService, "connections reset by the service (abort)")                     \
+    X(TCPFastRetrans, "fast retransmits (third duplicate ACK)")                          \
+    X(TCPWinProbe, "zero-window probes sent")                                            \
+    X(TCPOFODrop, "out-of-order segments dropped (no reassembly queue yet)")             \
+    X(TCPRcvQDrop, "segment bytes beyond the receive window, trimmed")                   \
+    X(TCPSeqOutOfWindow, "segments failing the sequence acceptability test (ACKed)")     \
+    X(TCPAckTooNew, "segments acknowledging data not yet sent (ACKed, dropped)")         \
+    X(TCPAckTooOld, "segments with ACK below SND.UNA-MAX.SND.WND (RFC 5961 5.2)")         \
+    X(TCPChallengeACK, "challenge ACKs sent (RFC 5961)")                                 \
+    X(TCPChallengeACKLimited, "challenge ACKs suppressed by the rate limit")             \
+    X(PAWSEstab, "segments rejected by PAWS (RFC 7323 5.3)")                            \
+    X(TCPTimeWaitEntered, "connections that entered TIME_WAIT")                          \
+    X(TCPTimeWaitExpired, "TIME_WAIT entries that ended after 2MSL")                     \
+    X(TWRecycled, "TIME_WAIT entries reused by a new SYN")                               \
+    X(TCPSendAllocFail, "segments not sent because no mbuf was free")
+
+struct Counters {
+#define TCPTERM_DECLARE(name, help) uint64_t name = 0;
+    TCPTERM_TCP_COUNTERS(TCPTERM_DECLARE)
+#undef TCPTERM_DECLARE
+};
+
+}  // namespace tcpterm::tcp

@@ -1,0 +1,130 @@
+// One worker's TCP engine: connection table, listeners, state machine
+// (RFC 9293 §3.10), timers and output. It never touches a device or reads a
+// clock: the worker hands it segments with `now` and takes datagrams from its
+// sink, so tests drive it with crafted segments and a fake clock.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lib/net/frame_sink.hpp"
+#include "lib/net/interface.hpp"
+#include "lib/tcp/counters.hpp"
+#include "lib/tcp/engine_config.hpp"
+#include "lib/tcp/listener.hpp"
+#include "lib/tcp/segment.hpp"
+#include "lib/tcp/tcb.hpp"
+#include "lib/tcp/timer_wheel.hpp"
+
+struct rte_hash;
+struct rte_mempool;
+
+namespace tcpterm::tcp {
+
+class Engine {
+public:
+    // name must be unique in the process (it names the rte_hash).
+    Engine(const std::string& name, const EngineConfig& config, Counters& counters,
+           net::DatagramSink& out, rte_mempool* pool, uint64_t now_us);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Returns false if a listener already holds addr:port.
+    bool add_listener(const Listener& listener);
+
+    // --- packet path -------------------------------------------------------
+    // Takes a TCP datagram (data at the IPv4 header) and owns it from here.
+    void input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us);
+    // Fires due timers.
+    void run_timers(uint64_t now_us);
+    // Sends what input, timers and services made owed; call once per burst.
+    void flush(uint64_t now_us);
+
+    // --- connection calls for services --------------------------------------
+    // Queues up to len bytes; returns how many were taken (0 when full).
+    size_t send(Tcb& c, const void* data, size_t len);
+    size_t send_space(const Tcb& c) const;
+    // The first contiguous run of received, unconsumed bytes (empty if none).
+    std::span<const uint8_t> recv_front(const Tcb& c) const;
+    size_t received(const Tcb& c) const { return c.recvq.bytes; }
+    void consume(Tcb& c, size_t n);
+    // FIN after what is queued; receiving goes on (half-close).
+    void shutdown_write(Tcb& c);
+    // No more sending or receiving. Unread data makes it an abort (RFC 1122
+    // 4.2.2.13).
+    void close(Tcb& c);
+    // RST now, queues discarded (like SO_LINGER 0).
+    void abort(Tcb& c);
+
+    // --- inspection ----------------------------------------------------------
+    Tcb* find(const FlowKey& key) const;
+    uint32_t connection_count() const { return in_use_; }
+    const EngineConfig& config() const { return config_; }
+
+private:
+    // engine.cpp: table, pool, lifecycle
+    Tcb* allocate(const FlowKey& key);
+    void set_state(Tcb& t, State next);
+    void close_connection(Tcb& t, CloseReason reason);
+    void release(Tcb& t);
+    void mark_dirty(Tcb& t);
+    void enter_time_wait(Tcb& t);
+    void notify_closed(Tcb& t, CloseReason reason);
+    void arm_timer(Tcb& t, TimerKind kind, uint64_t delay_us);
+    void cancel_timer(Tcb& t);
+    uint32_t make_isn(const FlowKey& key) const;
+    uint32_t ts_now(const Tcb& t) const;
+
+    // engine_input.cpp: SEGMENT ARRIVES
+    void listen_input(Listener& l, Segment& s);
+    void closed_input(Segment& s);
+    void segment_arrives(Tcb& t, Segment& s);
+    void time_wait_input(Tcb& t, Segment& s);
+    bool acceptable(const Tcb& t, const Segment& s) const;
+    bool paws_reject(Tcb& t, const Segment& s);
+    void establish(Tcb& t, const Segment& s);
+    void process_ack(Tcb& t, const Segment& s);
+    void update_rtt(Tcb& t, uint64_t sample_us);
+    void on_new_ack(Tcb& t, uint32_t acked);
+    void on_dup_ack(Tcb& t);
+    void receive_data(Tcb& t, Segment& s);
+    void receive_fin(Tcb& t);
+    void challenge_ack(Tcb& t);
+    Listener* find_listener(uint32_t addr, uint16_t port);
+
+    // engine_output.cpp: building and sending segments
+    void output(Tcb& t);
+    void send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags);
+    void send_syn_ack(Tcb& t);
+    void send_rst(Tcb& t);
+    void retransmit_first(Tcb& t);
+    void reply_rst(Segment& s);
+    uint16_t advertise_window(Tcb& t);
+
+    // engine_timers.cpp
+    void on_timer(Tcb& t);
+    void on_retransmit_timeout(Tcb& t);
+
+    EngineConfig config_;
+    Counters& counters_;
+    net::DatagramSink& out_;
+    rte_mempool* pool_;
+    rte_hash* table_ = nullptr;
+    std::vector<Tcb> tcbs_;
+    Tcb* free_list_ = nullptr;
+    Tcb* release_list_ = nullptr;
+    Tcb* dirty_list_ = nullptr;
+    uint32_t in_use_ = 0;
+    std::vector<Listener> listeners_;
+    TimerWheel wheel_;
+    uint64_t now_ = 0;
+    uint16_t ip_id_ = 0;
+    uint8_t rcv_wscale_ = 0;     // what we offer, from rcvbuf
+    uint64_t challenge_second_ = 0;
+    uint32_t challenge_sent_ = 0;
+};
+
+}  // namespace tcpterm::tcp

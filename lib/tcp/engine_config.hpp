@@ -1,0 +1,33 @@
+// What one engine (one worker) is sized and tuned by. Filled from the
+// configuration at start; nothing here changes while packets flow.
+#pragma once
+
+#include <cstdint>
+
+#include "lib/tcp/siphash.hpp"
+
+namespace tcpterm::tcp {
+
+struct EngineConfig {
+    uint32_t max_connections = 65536;
+    uint16_t mss = 1460;                 // advertised: MTU - 40, after any clamp
+    uint32_t rcvbuf = 256 * 1024;        // bytes we accept ahead of the service
+    uint32_t sndbuf = 256 * 1024;        // bytes a service may queue unacknowledged
+    bool timestamps = true;              // RFC 7323
+    bool sack = true;                    // RFC 2018 (permitted; blocks come with reassembly)
+    bool window_scaling = true;          // RFC 7323
+    uint32_t initial_cwnd_segments = 10; // RFC 6928
+    uint64_t rto_initial_us = 1'000'000; // RFC 6298 (2.1)
+    uint64_t rto_min_us = 200'000;       // as Linux; RFC 6298 says 1 s
+    uint64_t rto_max_us = 120'000'000;
+    uint32_t synack_retries = 5;
+    uint32_t data_retries = 15;          // like Linux tcp_retries2
+    uint64_t msl_us = 30'000'000;        // TIME_WAIT lasts 2 * MSL
+    uint32_t challenge_ack_per_second = 1000;  // RFC 5961 §7
+    uint32_t timer_slots = 4096;
+    uint64_t timer_tick_us = 1000;
+    SipKey isn_key;                      // RFC 6528 secret
+    SipKey ts_key;                       // per-connection timestamp offsets
+};
+
+}  // namespace tcpterm::tcp

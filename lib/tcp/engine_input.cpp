@@ -1,0 +1,519 @@
+// SEGMENT ARRIVES (RFC 9293 §3.10.7), with the RFC 5961 and RFC 7323 checks.
+// Steps are numbered as in the RFC.
+#include <algorithm>
+
+#include <rte_mbuf.h>
+
+#include "lib/tcp/engine.hpp"
+#include "lib/tcp/service.hpp"
+
+namespace tcpterm::tcp {
+
+namespace {
+// RFC 7323 §5.5: TS.Recent older than 24 days is no longer trusted.
+constexpr uint64_t kPawsIdleUs = 24ull * 24 * 3600 * 1'000'000;
+}  // namespace
+
+void Engine::input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us) {
+    now_ = now_us;
+    ++counters_.InSegs;
+    Segment s;
+    switch (parse_segment(m, ip.src, ip.dst, ip.header_len, ip.payload_len, s)) {
+    case ParseResult::Ok:
+        break;
+    case ParseResult::BadChecksum:
+        ++counters_.InCsumErrors;
+        rte_pktmbuf_free(m);
+        return;
+    case ParseResult::BadOptions:
+        ++counters_.TCPBadOptions;
+        [[fallthrough]];
+    case ParseResult::BadHeader:
+        ++counters_.InErrs;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    if (Tcb* t = find(s.key)) {
+        segment_arrives(*t, s);
+        return;
+    }
+    if (Listener* l = find_listener(ip.dst, s.key.lport)) {
+        listen_input(*l, s);
+        return;
+    }
+    closed_input(s);
+}
+
+// §3.10.7.1 CLOSED: anything but a RST is answered by a RST.
+void Engine::closed_input(Segment& s) {
+    if (s.has(kRst)) {
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    ++counters_.TCPNoListener;
+    reply_rst(s);
+}
+
+// §3.10.7.2 LISTEN.
+void Engine::listen_input(Listener& l, Segment& s) {
+    if (s.has(kRst)) {  // first: an incoming RST is ignored
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    if (s.has(kAck)) {  // second: any ACK is bad here: <SEQ=SEG.ACK><CTL=RST>
+        reply_rst(s);
+        return;
+    }
+    if (!s.has(kSyn)) {  // fourth: other text or control, drop
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    // third: SYN.
+    if (l.syn_queue_len >= l.syn_backlog) {
+        ++counters_.ListenOverflows;
+        ++counters_.ListenDrops;
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    Tcb* t = allocate(s.key);
+    if (!t) {
+        ++counters_.TCPConnTableFull;
+        ++counters_.ListenDrops;
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    t->listener = &l;
+    t->service = l.service;
+    ++l.syn_queue_len;
+    t->irs = s.seq;
+    t->rcv_nxt = s.seq + 1;  // data on the SYN is not queued; the peer resends it
+    t->iss = Seq(make_isn(s.key));
+    t->snd_una = t->iss;
+    t->snd_nxt = t->iss;
+    t->snd_max = t->iss;
+    t->snd_wnd = s.window;   // never scaled in a SYN (RFC 7323 §2.2)
+    t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl1 = s.seq;
+    t->snd_wl2 = t->iss;
+
+    // Option negotiation: each one only when both sides offer it.
+    uint16_t peer_mss = s.opts.has_mss ? s.opts.mss : 536;  // RFC 9293 §3.7.1
+    t->snd_mss = std::max<uint16_t>(std::min(peer_mss, config_.mss), 64);
+    if (config_.window_scaling && s.opts.has_window_scale) {
+        t->ws_ok = true;
+        t->snd_wscale = std::min(s.opts.window_scale, kMaxWindowScale);
+        t->rcv_wscale = rcv_wscale_;
+    }
+    t->sack_ok = config_.sack && s.opts.sack_permitted;
+    if (config_.timestamps && s.opts.has_timestamps) {
+        t->ts_ok = true;
+        t->ts_recent = s.opts.ts_val;
+        t->ts_recent_stamp = now_;
+        t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &s.key, sizeof(s.key)));
+        t->snd_mss -= 12;  // every segment carries the timestamp option
+    }
+    t->rto_us = config_.rto_initial_us;
+    t->cwnd = config_.initial_cwnd_segments * t->snd_mss;
+    t->ssthresh = UINT32_MAX;
+    set_state(*t, State::SynReceived);
+    ++counters_.PassiveOpens;
+    rte_pktmbuf_free(s.m);
+    send_syn_ack(*t);
+    arm_timer(*t, TimerKind::Retransmit, t->rto_us);
+}
+
+// §3.10.7.4 first check: is the segment in the receive window?
+bool Engine::acceptable(const Tcb& t, const Segment& s) const {
+    int32_t wnd32 = t.rcv_adv - t.rcv_nxt;
+    uint32_t wnd = wnd32 > 0 ? static_cast<uint32_t>(wnd32) : 0;
+    uint32_t len = s.seg_len();
+    if (len == 0)
+        return wnd == 0 ? s.seq == t.rcv_nxt : seq_in_window(s.seq, t.rcv_nxt, wnd);
+    if (wnd == 0)
+        return false;
+    return seq_in_window(s.seq, t.rcv_nxt, wnd) ||
+           seq_in_window(s.seq + (len - 1), t.rcv_nxt, wnd);
+}
+
+// RFC 7323 §5.3 R1: a segment whose TSval is older than TS.Recent is a
+// duplicate from an earlier incarnation of the sequence space.
+bool Engine::paws_reject(Tcb& t, const Segment& s) {
+    if (static_cast<int32_t>(s.opts.ts_val - t.ts_recent) >= 0)
+        return false;
+    if (now_ - t.ts_recent_stamp > kPawsIdleUs) {
+        t.ts_recent = s.opts.ts_val;  // §5.5: idle too long, TS.Recent is void
+        t.ts_recent_stamp = now_;
+        return false;
+    }
+    return true;
+}
+
+void Engine::challenge_ack(Tcb& t) {
+    uint64_t second = now_ / 1'000'000;
+    if (second != challenge_second_) {
+        challenge_second_ = second;
+        challenge_sent_ = 0;
+    }
+    if (challenge_sent_ >= config_.challenge_ack_per_second) {
+        ++counters_.TCPChallengeACKLimited;
+        return;
+    }
+    ++challenge_sent_;
+    ++counters_.TCPChallengeACK;
+    t.ack_now = true;
+    mark_dirty(t);
+}
+
+// §3.10.7.4 for SYN_RECEIVED and every synchronized state.
+void Engine::segment_arrives(Tcb& t, Segment& s) {
+    if (t.state == State::TimeWait) {
+        time_wait_input(t, s);
+        return;
+    }
+    // RFC 7323 §5.3: PAWS comes before the sequence check.
+    if (t.ts_ok && s.opts.has_timestamps && !s.has(kRst) && paws_reject(t, s)) {
+        ++counters_.PAWSEstab;
+        t.ack_now = true;
+        mark_dirty(t);
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    // A retransmitted SYN for a half-open connection: our SYN-ACK was lost.
+    if (t.state == State::SynReceived && s.has(kSyn) && !s.has(kAck) && s.seq == t.irs) {
+        rte_pktmbuf_free(s.m);
+        send_syn_ack(t);
+        return;
+    }
+    // first: sequence number acceptability.
+    if (!acceptable(t, s)) {
+        if (!s.has(kRst)) {
+            ++counters_.TCPSeqOutOfWindow;
+            t.ack_now = true;
+            mark_dirty(t);
+        }
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    // second: RST. RFC 5961 §3.2: only an exact match resets; an in-window
+    // RST gets a challenge ACK, so a blind attacker must guess RCV.NXT.
+    if (s.has(kRst)) {
+        rte_pktmbuf_free(s.m);
+        if (s.seq != t.rcv_nxt) {
+            challenge_ack(t);
+            return;
+        }
+        ++counters_.InRsts;
+        if (t.state == State::SynReceived) {
+            ++counters_.AttemptFails;  // passive open: back to LISTEN
+        } else if (t.state == State::Established || t.state == State::CloseWait) {
+            ++counters_.EstabResets;
+        }
+        close_connection(t, CloseReason::Reset);
+        return;
+    }
+    // fourth: SYN in a synchronized state. RFC 5961 §4.2: challenge ACK.
+    if (s.has(kSyn)) {
+        rte_pktmbuf_free(s.m);
+        challenge_ack(t);
+        return;
+    }
+    // fifth: ACK. A segment without it is dropped.
+    if (!s.has(kAck)) {
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    if (t.state == State::SynReceived) {
+        if (!(t.snd_una < s.ack && s.ack <= t.snd_nxt)) {
+            reply_rst(s);  // <SEQ=SEG.ACK><CTL=RST>
+            return;
+        }
+        establish(t, s);
+        if (t.released) {
+            rte_pktmbuf_free(s.m);
+            return;
+        }
+    }
+    // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+    if (s.ack > t.snd_max) {
+        ++counters_.TCPAckTooNew;
+        t.ack_now = true;
+        mark_dirty(t);
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    if (s.ack < t.snd_una - t.max_snd_wnd) {
+        ++counters_.TCPAckTooOld;
+        rte_pktmbuf_free(s.m);
+        challenge_ack(t);
+        return;
+    }
+    // RFC 7323 §4.3: remember TSval of the segment that covers Last.ACK.sent.
+    if (t.ts_ok && s.opts.has_timestamps && s.seq <= t.last_ack_sent &&
+        static_cast<int32_t>(s.opts.ts_val - t.ts_recent) >= 0) {
+        t.ts_recent = s.opts.ts_val;
+        t.ts_recent_stamp = now_;
+    }
+    process_ack(t, s);
+    if (t.released || t.state == State::TimeWait) {
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    // seventh: segment text, in the states that still receive.
+    bool has_fin = s.has(kFin);
+    Seq fin_at = s.seq + s.payload_len;
+    if (s.payload_len > 0 &&
+        (t.state == State::Established || t.state == State::FinWait1 ||
+         t.state == State::FinWait2)) {
+        if (t.app_closed) {
+            // RFC 1122 4.2.2.13: data for a closed application is lost; say so.
+            ++counters_.TCPAbortOnData;
+            rte_pktmbuf_free(s.m);
+            send_rst(t);
+            close_connection(t, CloseReason::Refused);
+            return;
+        }
+        receive_data(t, s);  // takes the mbuf
+    } else {
+        if (s.payload_len > 0) {  // after the peer's FIN: nothing new can arrive
+            t.ack_now = true;
+            mark_dirty(t);
+        }
+        rte_pktmbuf_free(s.m);
+    }
+    if (t.released)
+        return;
+    // eighth: FIN, once everything before it has arrived.
+    if (has_fin && fin_at == t.rcv_nxt)
+        receive_fin(t);
+}
+
+void Engine::establish(Tcb& t, const Segment& s) {
+    if (t.listener)
+        --t.listener->syn_queue_len;
+    set_state(t, State::Established);
+    t.snd_una = s.ack;
+    t.snd_wnd = uint32_t{s.window} << t.snd_wscale;
+    t.max_snd_wnd = std::max(t.max_snd_wnd, t.snd_wnd);
+    t.snd_wl1 = s.seq;
+    t.snd_wl2 = s.ack;
+    t.retries = 0;
+    cancel_timer(t);
+    t.accepted = true;
+    if (t.service)
+        t.service->on_accept(*this, t);
+}
+
+void Engine::update_rtt(Tcb& t, uint64_t r) {
+    if (t.srtt_us == 0) {  // RFC 6298 (2.2)
+        t.srtt_us = r;
+        t.rttvar_us = r / 2;
+    } else {               // (2.3)
+        uint64_t diff = t.srtt_us > r ? t.srtt_us - r : r - t.srtt_us;
+        t.rttvar_us = (3 * t.rttvar_us + diff) / 4;
+        t.srtt_us = (7 * t.srtt_us + r) / 8;
+    }
+    uint64_t rto = t.srtt_us + std::max<uint64_t>(config_.timer_tick_us, 4 * t.rttvar_us);
+    t.rto_us = std::clamp(rto, config_.rto_min_us, config_.rto_max_us);
+}
+
+// Congestion control on new data acknowledged: RFC 5681 slow start and
+// congestion avoidance, RFC 6582 NewReno recovery.
+void Engine::on_new_ack(Tcb& t, uint32_t acked) {
+    t.dupacks = 0;
+    if (t.in_recovery) {
+        if (t.snd_una >= t.recover) {  // full ACK: leave recovery
+            t.in_recovery = false;
+            uint32_t flight = t.snd_max - t.snd_una;
+            t.cwnd = std::min(t.ssthresh, flight + t.snd_mss);
+        } else {                       // partial ACK: the next hole is lost too
+            retransmit_first(t);
+            t.cwnd = t.cwnd > acked ? t.cwnd - acked : 0;
+            if (acked >= t.snd_mss)
+                t.cwnd += t.snd_mss;
+        }
+        return;
+    }
+    if (t.cwnd < t.ssthresh)
+        t.cwnd += std::min<uint32_t>(acked, t.snd_mss);
+    else
+        t.cwnd += std::max<uint32_t>(1, uint32_t{t.snd_mss} * t.snd_mss / t.cwnd);
+}
+
+void Engine::on_dup_ack(Tcb& t) {
+    ++t.dupacks;
+    if (t.in_recovery) {
+        t.cwnd += t.snd_mss;  // RFC 6582 (4): each dup ACK means a segment left
+        mark_dirty(t);
+        return;
+    }
+    if (t.dupacks == 3) {     // RFC 5681 §3.2 fast retransmit
+        uint32_t flight = t.snd_max - t.snd_una;
+        t.ssthresh = std::max<uint32_t>(flight / 2, 2u * t.snd_mss);
+        t.in_recovery = true;
+        t.recover = t.snd_max;
+        ++counters_.TCPFastRetrans;
+        retransmit_first(t);
+        t.cwnd = t.ssthresh + 3u * t.snd_mss;
+    }
+}
+
+void Engine::process_ack(Tcb& t, const Segment& s) {
+    if (s.ack < t.snd_una)
+        return;  // an old duplicate: nothing to learn from it
+    // Window update (§3.10.7.4 fifth), only from a newer segment.
+    uint32_t wnd = uint32_t{s.window} << t.snd_wscale;
+    bool window_changed = false;
+    if (t.snd_wl1 < s.seq || (t.snd_wl1 == s.seq && t.snd_wl2 <= s.ack)) {
+        window_changed = wnd != t.snd_wnd;
+        t.snd_wnd = wnd;
+        t.snd_wl1 = s.seq;
+        t.snd_wl2 = s.ack;
+        t.max_snd_wnd = std::max(t.max_snd_wnd, wnd);
+        if (window_changed)
+            mark_dirty(t);
+    }
+    uint32_t acked = static_cast<uint32_t>(s.ack - t.snd_una);
+    if (acked > 0) {
+        uint32_t data_acked = std::min(acked, t.sendq.bytes);
+        if (data_acked > 0)
+            t.sendq.drop_front(data_acked);
+        t.snd_una = s.ack;
+        if (t.snd_nxt < t.snd_una)
+            t.snd_nxt = t.snd_una;
+        if (t.rtt_timing && s.ack > t.rtt_seq) {  // Karn: never a retransmitted one
+            t.rtt_timing = false;
+            update_rtt(t, now_ - t.rtt_start);
+        }
+        on_new_ack(t, acked);
+        t.retries = 0;
+        if (t.snd_una == t.snd_max)
+            cancel_timer(t);
+        else
+            arm_timer(t, TimerKind::Retransmit, t.rto_us);
+        mark_dirty(t);
+        if (t.want_writable && send_space(t) > 0 && t.service) {
+            t.want_writable = false;
+            t.service->on_writable(*this, t);
+            if (t.released)
+                return;
+        }
+    } else if (s.payload_len == 0 && !window_changed && !s.has(kFin) && t.snd_max > t.snd_una) {
+        on_dup_ack(t);
+    }
+    // Our FIN acknowledged.
+    if (t.fin_acked()) {
+        switch (t.state) {
+        case State::FinWait1:
+            set_state(t, State::FinWait2);
+            break;
+        case State::Closing:
+            enter_time_wait(t);
+            break;
+        case State::LastAck:
+            close_connection(t, CloseReason::Normal);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void Engine::receive_data(Tcb& t, Segment& s) {
+    rte_mbuf* m = s.m;
+    uint32_t len = s.payload_len;
+    uint32_t skip = 0;
+    if (s.seq < t.rcv_nxt) {  // partly a duplicate: keep the new tail
+        skip = static_cast<uint32_t>(t.rcv_nxt - s.seq);
+        if (skip >= len) {
+            t.ack_now = true;  // a pure duplicate: tell the peer where we are
+            mark_dirty(t);
+            rte_pktmbuf_free(m);
+            return;
+        }
+    } else if (s.seq > t.rcv_nxt) {
+        // Out of order. Without a reassembly queue, drop it and send a
+        // duplicate ACK at once so the sender's fast retransmit starts.
+        ++counters_.TCPOFODrop;
+        t.ack_now = true;
+        mark_dirty(t);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    len -= skip;
+    int32_t wnd = t.rcv_adv - t.rcv_nxt;
+    uint32_t room = wnd > 0 ? static_cast<uint32_t>(wnd) : 0;
+    if (len > room) {
+        counters_.TCPRcvQDrop += len - room;
+        len = room;
+    }
+    t.ack_now = true;
+    mark_dirty(t);
+    if (len == 0) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    rte_pktmbuf_adj(m, static_cast<uint16_t>(s.payload_offset + skip));
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - len));
+    t.recvq.push_back(m);
+    t.rcv_nxt += len;
+    if (t.service && !t.app_closed)
+        t.service->on_data(*this, t);
+}
+
+void Engine::receive_fin(Tcb& t) {
+    t.rcv_nxt += 1;
+    t.peer_fin = true;
+    t.ack_now = true;
+    mark_dirty(t);
+    switch (t.state) {
+    case State::SynReceived:
+    case State::Established:
+        set_state(t, State::CloseWait);
+        if (t.service)
+            t.service->on_peer_shutdown(*this, t);
+        break;
+    case State::FinWait1:
+        if (t.fin_acked()) {
+            enter_time_wait(t);
+        } else {
+            set_state(t, State::Closing);  // simultaneous close
+        }
+        break;
+    case State::FinWait2:
+        enter_time_wait(t);
+        break;
+    default:
+        break;  // CLOSE_WAIT, CLOSING, LAST_ACK: a retransmitted FIN, ACK it
+    }
+}
+
+// §3.10.7.4 TIME_WAIT: the only expected segment is the peer's FIN again.
+void Engine::time_wait_input(Tcb& t, Segment& s) {
+    if (s.has(kRst)) {  // RFC 1337: a RST must not cut TIME_WAIT short
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    if (s.has(kSyn) && !s.has(kAck)) {
+        // A new incarnation may reuse the tuple when its sequence numbers are
+        // beyond the old ones (RFC 9293 §3.6.1, RFC 6191 with timestamps).
+        bool newer = t.ts_ok && s.opts.has_timestamps
+                         ? static_cast<int32_t>(s.opts.ts_val - t.ts_recent) > 0
+                         : s.seq > t.rcv_nxt;
+        if (newer) {
+            if (Listener* l = find_listener(s.key.laddr, s.key.lport)) {
+                ++counters_.TWRecycled;
+                release(t);
+                // The table slot is free again; the new connection starts now.
+                listen_input(*l, s);
+                return;
+            }
+        }
+    }
+    if (s.has(kFin))
+        arm_timer(t, TimerKind::TimeWait, 2 * config_.msl_us);
+    t.ack_now = true;
+    mark_dirty(t);
+    rte_pktmbuf_free(s.m);
+}
+
+}  // namespace tcpterm::tcp

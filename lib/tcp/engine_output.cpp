@@ -1,0 +1,212 @@
+// Building segments and deciding what to send (RFC 9293 §3.8, RFC 5681).
+#include <algorithm>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "lib/tcp/engine.hpp"
+
+namespace tcpterm::tcp {
+
+namespace {
+constexpr uint16_t kIpLen = sizeof(rte_ipv4_hdr);
+constexpr uint16_t kTcpLen = sizeof(rte_tcp_hdr);
+
+void fill_ipv4(rte_ipv4_hdr* ip, uint32_t src, uint32_t dst, uint16_t total_len, uint16_t id) {
+    ip->version_ihl = RTE_IPV4_VHL_DEF;
+    ip->type_of_service = 0;
+    ip->total_length = rte_cpu_to_be_16(total_len);
+    ip->packet_id = rte_cpu_to_be_16(id);
+    ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+    ip->time_to_live = 64;
+    ip->next_proto_id = IPPROTO_TCP;
+    ip->hdr_checksum = 0;
+    ip->src_addr = rte_cpu_to_be_32(src);
+    ip->dst_addr = rte_cpu_to_be_32(dst);
+}
+}  // namespace
+
+// The window field for an outgoing segment; moves rcv_adv (RFC 9293
+// §3.8.6.2.2: never shrink the window; open it only by a useful amount).
+uint16_t Engine::advertise_window(Tcb& t) {
+    uint32_t space = config_.rcvbuf > t.recvq.bytes ? config_.rcvbuf - t.recvq.bytes : 0;
+    Seq right = t.rcv_nxt + space;
+    uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, t.snd_mss);
+    if (right < t.rcv_adv || (right - t.rcv_adv < static_cast<int32_t>(threshold) &&
+                              t.rcv_adv > t.rcv_nxt))
+        right = seq_max(t.rcv_adv, t.rcv_nxt);
+    uint32_t wnd = static_cast<uint32_t>(right - t.rcv_nxt);
+    wnd = std::min<uint32_t>(wnd, uint32_t{65535} << t.rcv_wscale);
+    uint16_t field = static_cast<uint16_t>(wnd >> t.rcv_wscale);
+    t.rcv_adv = seq_max(t.rcv_adv, t.rcv_nxt + (uint32_t{field} << t.rcv_wscale));
+    return field;
+}
+
+void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (!m) {
+        ++counters_.TCPSendAllocFail;
+        return;
+    }
+    TcpOptions o;
+    if (t.ts_ok) {
+        o.has_timestamps = true;
+        o.ts_val = ts_now(t);
+        o.ts_ecr = t.ts_recent;
+    }
+    uint8_t opt_buf[40];
+    uint16_t window;
+    size_t opt_len;
+    if (flags & kSyn) {
+        o.has_mss = true;
+        o.mss = config_.mss;
+        o.has_window_scale = t.ws_ok;
+        o.window_scale = t.rcv_wscale;
+        o.sack_permitted = t.sack_ok;
+        opt_len = write_syn_options(opt_buf, o);
+        // A SYN's window is never scaled (RFC 7323 §2.2).
+        uint32_t space = std::min<uint32_t>(config_.rcvbuf, 65535);
+        window = static_cast<uint16_t>(space);
+        t.rcv_adv = t.rcv_nxt + space;
+    } else {
+        opt_len = write_data_options(opt_buf, o);
+        window = advertise_window(t);
+    }
+    uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + opt_len);
+    auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + len)));
+    if (!p) {
+        rte_pktmbuf_free(m);
+        ++counters_.TCPSendAllocFail;
+        return;
+    }
+    fill_ipv4(reinterpret_cast<rte_ipv4_hdr*>(p), t.key.laddr, t.key.raddr,
+              static_cast<uint16_t>(header_len + len), ip_id_++);
+    auto* th = reinterpret_cast<rte_tcp_hdr*>(p + kIpLen);
+    th->src_port = rte_cpu_to_be_16(t.key.lport);
+    th->dst_port = rte_cpu_to_be_16(t.key.rport);
+    th->sent_seq = rte_cpu_to_be_32(seq.v);
+    th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? t.rcv_nxt.v : 0);
+    th->data_off = static_cast<uint8_t>(((kTcpLen + opt_len) / 4) << 4);
+    th->tcp_flags = flags;
+    th->rx_win = rte_cpu_to_be_16(window);
+    th->cksum = 0;
+    th->tcp_urp = 0;
+    memcpy(th + 1, opt_buf, opt_len);
+    if (len > 0)
+        t.sendq.copy_out(static_cast<uint32_t>(seq - t.snd_una), len, p + header_len);
+    m->l2_len = 0;
+    m->l3_len = kIpLen;
+    m->l4_len = static_cast<uint8_t>(kTcpLen + opt_len);
+
+    if (flags & kAck) {
+        t.last_ack_sent = t.rcv_nxt;
+        t.ack_now = false;
+    }
+    Seq end = seq + len + ((flags & kSyn) ? 1 : 0) + ((flags & kFin) ? 1 : 0);
+    if (end > t.snd_max) {
+        if (!t.rtt_timing && seq == t.snd_max && !(flags & kSyn)) {
+            t.rtt_timing = true;  // RFC 6298: time one new segment per RTT
+            t.rtt_seq = seq;
+            t.rtt_start = now_;
+        }
+        t.snd_max = end;
+    }
+    ++counters_.OutSegs;
+    out_.send_datagram(m);
+}
+
+void Engine::send_syn_ack(Tcb& t) {
+    send_segment(t, t.iss, 0, kSyn | kAck);
+    t.snd_nxt = t.iss + 1;
+}
+
+// <SEQ=SND.NXT><CTL=RST>, with the ACK a peer's RFC 5961 check expects.
+void Engine::send_rst(Tcb& t) {
+    ++counters_.OutRsts;
+    send_segment(t, t.snd_max, 0, kRst | kAck);
+}
+
+void Engine::retransmit_first(Tcb& t) {
+    if (t.snd_max == t.snd_una)
+        return;
+    uint32_t len = std::min<uint32_t>(t.sendq.bytes, t.snd_mss);
+    bool fin = t.fin_sent() && t.snd_una + len == t.fin_seq;
+    if (len == 0 && !fin)
+        return;
+    uint8_t flags = kAck | (fin ? kFin : 0) | (len > 0 ? kPsh : 0);
+    t.rtt_timing = false;  // Karn: an ambiguous sample
+    ++counters_.RetransSegs;
+    send_segment(t, t.snd_una, len, flags);
+}
+
+void Engine::output(Tcb& t) {
+    bool data_state = t.state == State::Established || t.state == State::CloseWait ||
+                      t.state == State::FinWait1 || t.state == State::Closing ||
+                      t.state == State::LastAck;
+    bool sent = false;
+    while (data_state) {
+        uint32_t flight = static_cast<uint32_t>(t.snd_nxt - t.snd_una);
+        uint32_t avail = t.sendq.bytes > flight ? t.sendq.bytes - flight : 0;
+        uint32_t wnd = std::min(t.snd_wnd, t.cwnd);
+        uint32_t usable = wnd > flight ? wnd - flight : 0;
+        uint32_t len = std::min({avail, usable, uint32_t{t.snd_mss}});
+        bool fin = t.fin_queued && t.snd_nxt + len == t.fin_seq;
+        if (len == 0 && !fin)
+            break;
+        // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt segment while
+        // data is in flight; an ACK will open the window further.
+        if (len < t.snd_mss && len < avail && flight > 0)
+            break;
+        uint8_t flags = kAck | (fin ? kFin : 0) | (len > 0 && len == avail ? kPsh : 0);
+        send_segment(t, t.snd_nxt, len, flags);
+        t.snd_nxt += len + (fin ? 1 : 0);
+        sent = true;
+        if (fin)
+            break;
+    }
+    if (!sent && t.ack_now)
+        send_segment(t, t.state == State::SynReceived ? t.snd_nxt : t.snd_max, 0, kAck);
+    if (!data_state)
+        return;
+    if (t.snd_max > t.snd_una) {
+        if (t.timer_kind != TimerKind::Retransmit)
+            arm_timer(t, TimerKind::Retransmit, t.rto_us);
+    } else if (t.sendq.bytes > 0 && t.snd_wnd == 0) {
+        if (t.timer_kind != TimerKind::Persist)
+            arm_timer(t, TimerKind::Persist, t.rto_us);
+    }
+}
+
+// Answers a segment that has no connection, rewriting it in place
+// (RFC 9293 §3.10.7.1): with ACK, <SEQ=SEG.ACK><CTL=RST>; without,
+// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+void Engine::reply_rst(Segment& s) {
+    rte_mbuf* m = s.m;
+    auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
+    auto* th = reinterpret_cast<rte_tcp_hdr*>(reinterpret_cast<uint8_t*>(ip) + kIpLen);
+    Seq seq = s.has(kAck) ? s.ack : Seq(0);
+    Seq ack = s.seq + s.seg_len();
+    uint8_t flags = s.has(kAck) ? kRst : (kRst | kAck);
+    fill_ipv4(ip, s.key.laddr, s.key.raddr, kIpLen + kTcpLen, ip_id_++);
+    rte_be16_t peer_port = th->src_port;
+    th->src_port = th->dst_port;
+    th->dst_port = peer_port;
+    th->sent_seq = rte_cpu_to_be_32(seq.v);
+    th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? ack.v : 0);
+    th->data_off = (kTcpLen / 4) << 4;
+    th->tcp_flags = flags;
+    th->rx_win = 0;
+    th->cksum = 0;
+    th->tcp_urp = 0;
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (kIpLen + kTcpLen)));
+    m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;  // drop RX flags
+    m->l2_len = 0;
+    m->l3_len = kIpLen;
+    m->l4_len = kTcpLen;
+    ++counters_.OutRsts;
+    ++counters_.OutSegs;
+    out_.send_datagram(m);
+}
+
+}  // namespace tcpterm::tcp

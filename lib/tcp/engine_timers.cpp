@@ -1,0 +1,83 @@
+// Timer expiry: retransmission (RFC 6298 §5), persist (RFC 9293 §3.8.6.1)
+// and the end of TIME_WAIT.
+#include <algorithm>
+
+#include "lib/tcp/engine.hpp"
+
+namespace tcpterm::tcp {
+
+void Engine::run_timers(uint64_t now_us) {
+    now_ = now_us;
+    wheel_.advance(now_us, [this](TimerNode& node) {
+        static_assert(offsetof(Tcb, timer) == 0);
+        on_timer(*reinterpret_cast<Tcb*>(&node));
+    });
+}
+
+void Engine::on_timer(Tcb& t) {
+    TimerKind kind = t.timer_kind;
+    t.timer_kind = TimerKind::None;
+    switch (kind) {
+    case TimerKind::TimeWait:
+        ++counters_.TCPTimeWaitExpired;
+        release(t);
+        break;
+    case TimerKind::Retransmit:
+        on_retransmit_timeout(t);
+        break;
+    case TimerKind::Persist:
+        if (t.snd_wnd > 0) {
+            mark_dirty(t);  // the window opened meanwhile
+            break;
+        }
+        // A probe below the window makes the peer answer with its window.
+        ++counters_.TCPWinProbe;
+        send_segment(t, t.snd_una - 1, 0, kAck);
+        t.retries = static_cast<uint8_t>(std::min<int>(t.retries + 1, 30));
+        arm_timer(t, TimerKind::Persist,
+                  std::min(t.rto_us << std::min<int>(t.retries, 10), config_.rto_max_us));
+        break;
+    case TimerKind::None:
+        break;
+    }
+}
+
+void Engine::on_retransmit_timeout(Tcb& t) {
+    ++counters_.TCPTimeouts;
+    t.rto_us = std::min(t.rto_us * 2, config_.rto_max_us);  // RFC 6298 (5.5)
+    if (t.state == State::SynReceived) {
+        if (++t.retries > config_.synack_retries) {
+            ++counters_.TCPSynAckRetransFail;
+            ++counters_.AttemptFails;
+            close_connection(t, CloseReason::Timeout);
+            return;
+        }
+        ++counters_.RetransSegs;
+        send_syn_ack(t);
+        arm_timer(t, TimerKind::Retransmit, t.rto_us);
+        return;
+    }
+    if (++t.retries > config_.data_retries) {
+        ++counters_.TCPAbortOnTimeout;
+        send_rst(t);
+        close_connection(t, CloseReason::Timeout);
+        return;
+    }
+    // RFC 5681 (4): one segment, ssthresh halved, go back to SND.UNA.
+    uint32_t flight = static_cast<uint32_t>(t.snd_max - t.snd_una);
+    t.ssthresh = std::max<uint32_t>(flight / 2, 2u * t.snd_mss);
+    t.cwnd = t.snd_mss;
+    t.in_recovery = false;
+    t.dupacks = 0;
+    t.rtt_timing = false;
+    t.snd_nxt = t.snd_una;
+    output(t);
+    if (t.snd_nxt == t.snd_una)
+        retransmit_first(t);  // a closed window: the retransmission is the probe
+    else
+        ++counters_.RetransSegs;
+    if (t.timer_kind == TimerKind::None && t.snd_max > t.snd_una)
+        arm_timer(t, TimerKind::Retransmit, t.rto_us);
+}
+
+}  // namespace tcpterm::tcp

@@ -1,0 +1,127 @@
+// The transmission control block (RFC 9293 §3.3.1): everything one connection
+// needs, with fields named after the RFC's variables. Preallocated in a pool
+// per worker; a TCB is never shared between lcores.
+#pragma once
+
+#include <cstdint>
+
+#include "lib/tcp/mbuf_queue.hpp"
+#include "lib/tcp/seq.hpp"
+#include "lib/tcp/timer_wheel.hpp"
+
+namespace tcpterm::tcp {
+
+class Service;
+struct Listener;
+
+enum class State : uint8_t {
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+};
+
+const char* state_name(State s);
+
+// The connection's key in the table: host byte order, remote side first.
+struct FlowKey {
+    uint32_t raddr = 0;
+    uint32_t laddr = 0;
+    uint16_t rport = 0;
+    uint16_t lport = 0;
+    friend bool operator==(const FlowKey&, const FlowKey&) = default;
+};
+static_assert(sizeof(FlowKey) == 12);
+
+// Which timer the connection's single timer node stands for; only one is
+// ever needed at a time.
+enum class TimerKind : uint8_t { None, Retransmit, Persist, TimeWait };
+
+enum class CloseReason : uint8_t {
+    Normal,      // both FINs exchanged
+    Reset,       // the peer sent RST
+    Timeout,     // retransmission limit reached
+    Aborted,     // the service called abort()
+    Refused,     // RST in reply to our data after close
+};
+
+const char* close_reason_name(CloseReason r);
+
+struct Tcb {
+    TimerNode timer;  // must stay first: the wheel hands back &timer
+    FlowKey key;
+    State state = State::Closed;
+    TimerKind timer_kind = TimerKind::None;
+    uint8_t retries = 0;          // consecutive expiries of the current timer
+    uint8_t dupacks = 0;
+
+    // Send sequence space.
+    Seq iss, snd_una, snd_nxt, snd_max;
+    Seq snd_wl1, snd_wl2;
+    uint32_t snd_wnd = 0;         // scaled
+    uint32_t max_snd_wnd = 0;
+    uint16_t snd_mss = 536;       // payload bytes per segment, options excluded
+    uint8_t snd_wscale = 0;       // shift applied to the peer's window field
+    uint8_t rcv_wscale = 0;       // shift the peer applies to ours
+
+    // Receive sequence space.
+    Seq irs, rcv_nxt;
+    Seq rcv_adv;                  // right edge of the window we last advertised
+    Seq last_ack_sent;
+
+    // Options agreed in the handshake.
+    bool ws_ok = false;           // both sides sent window scale
+    bool ts_ok = false;
+    bool sack_ok = false;
+    uint32_t ts_recent = 0;       // RFC 7323 TS.Recent
+    uint64_t ts_recent_stamp = 0; // when TS.Recent was set (us)
+    uint32_t ts_offset = 0;       // per-connection offset of our TSval clock
+
+    // RTT estimation (RFC 6298) and congestion control (RFC 5681, 6582).
+    uint64_t srtt_us = 0;
+    uint64_t rttvar_us = 0;
+    uint64_t rto_us = 0;
+    bool rtt_timing = false;      // Karn: timing one unretransmitted segment
+    Seq rtt_seq;
+    uint64_t rtt_start = 0;
+    uint32_t cwnd = 0;
+    uint32_t ssthresh = 0;
+    bool in_recovery = false;
+    Seq recover;
+
+    // Buffers: payload only. sendq's head byte has sequence number snd_una
+    // (once the SYN is acknowledged).
+    MbufQueue sendq;
+    MbufQueue recvq;
+
+    // Lifecycle flags.
+    bool fin_queued = false;      // service asked to send FIN after sendq
+    Seq fin_seq;                  // our FIN's sequence number, once queued
+    bool peer_fin = false;        // FIN received (rcv_nxt counts it)
+    bool app_closed = false;      // service will read no more (close/abort)
+    bool accepted = false;        // service has been told (on_accept)
+    bool ack_now = false;         // an ACK (or window update) is owed
+    bool want_writable = false;   // service is waiting for send space
+    bool dirty = false;           // on the engine's output list
+    bool released = false;        // on the engine's release list
+
+    Listener* listener = nullptr;
+    Service* service = nullptr;
+    Tcb* next_dirty = nullptr;
+    Tcb* next_free = nullptr;     // free list, and the release list
+
+    // Per-connection state owned by the service (no allocation per connection).
+    alignas(8) uint8_t app[64];
+
+    bool fin_sent() const { return fin_queued && snd_max > fin_seq; }
+    bool fin_acked() const { return fin_queued && snd_una > fin_seq; }
+};
+
+}  // namespace tcpterm::tcp

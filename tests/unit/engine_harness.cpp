@@ -1,0 +1,142 @@
+#include "engine_harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "lib/net/checksum.hpp"
+
+namespace tcpterm::test {
+
+rte_mempool* test_pool() {
+    static rte_mempool* pool = rte_pktmbuf_pool_create("test_pool", 16383, 0, 0,
+                                                       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    REQUIRE(pool != nullptr);
+    return pool;
+}
+
+tcp::EngineConfig EngineHarness::default_config() {
+    tcp::EngineConfig c;
+    c.max_connections = 64;
+    c.isn_key = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+    c.ts_key = {1, 2};
+    return c;
+}
+
+EngineHarness::EngineHarness(const tcp::EngineConfig& config) {
+    static std::atomic<unsigned> serial{0};
+    free_mbufs_at_start = rte_mempool_avail_count(test_pool());
+    engine = std::make_unique<tcp::Engine>("test" + std::to_string(serial++), config, counters,
+                                           *this, test_pool(), now_us);
+}
+
+EngineHarness::~EngineHarness() { engine.reset(); }
+
+void EngineHarness::listen(uint16_t port, tcp::Service* service, uint32_t addr, uint32_t backlog) {
+    tcp::Listener l;
+    l.addr = addr;
+    l.port = port;
+    l.service = service;
+    l.syn_backlog = backlog;
+    REQUIRE(engine->add_listener(l));
+}
+
+rte_mbuf* build_segment(const SegmentSpec& spec) {
+    rte_mbuf* m = rte_pktmbuf_alloc(test_pool());
+    REQUIRE(m != nullptr);
+    uint8_t opts[40];
+    size_t opt_len;
+    if (spec.raw_options) {
+        opt_len = spec.raw_options_len;
+        memcpy(opts, spec.raw_options, opt_len);
+    } else if (spec.flags & tcp::kSyn) {
+        opt_len = tcp::write_syn_options(opts, spec.opts);
+    } else {
+        opt_len = tcp::write_data_options(opts, spec.opts);
+    }
+    uint16_t total = static_cast<uint16_t>(20 + 20 + opt_len + spec.payload.size());
+    auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, total));
+    auto* ip = reinterpret_cast<rte_ipv4_hdr*>(p);
+    memset(ip, 0, sizeof(*ip));
+    ip->version_ihl = RTE_IPV4_VHL_DEF;
+    ip->total_length = rte_cpu_to_be_16(total);
+    ip->time_to_live = 64;
+    ip->next_proto_id = IPPROTO_TCP;
+    ip->src_addr = rte_cpu_to_be_32(spec.src);
+    ip->dst_addr = rte_cpu_to_be_32(spec.dst);
+    auto* th = reinterpret_cast<rte_tcp_hdr*>(p + 20);
+    th->src_port = rte_cpu_to_be_16(spec.src_port);
+    th->dst_port = rte_cpu_to_be_16(spec.dst_port);
+    th->sent_seq = rte_cpu_to_be_32(spec.seq);
+    th->recv_ack = rte_cpu_to_be_32(spec.ack);
+    th->data_off = static_cast<uint8_t>(((20 + (opt_len + 3) / 4 * 4) / 4) << 4);
+    th->tcp_flags = spec.flags;
+    th->rx_win = rte_cpu_to_be_16(spec.window);
+    th->cksum = 0;
+    th->tcp_urp = 0;
+    memcpy(th + 1, opts, opt_len);
+    memcpy(p + 40 + opt_len, spec.payload.data(), spec.payload.size());
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+    return m;
+}
+
+void EngineHarness::deliver(const SegmentSpec& spec) {
+    rte_mbuf* m = build_segment(spec);
+    auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
+    net::Ipv4Datagram d;
+    d.src = spec.src;
+    d.dst = spec.dst;
+    d.header_len = 20;
+    d.payload_len = static_cast<uint16_t>(rte_be_to_cpu_16(ip->total_length) - 20);
+    engine->input(m, d, now_us);
+    engine->flush(now_us);
+}
+
+void EngineHarness::advance_ms(uint64_t ms) {
+    // In 1 ms steps, as a polling worker would see time pass.
+    for (uint64_t i = 0; i < ms; ++i) {
+        now_us += 1000;
+        engine->run_timers(now_us);
+        engine->flush(now_us);
+    }
+}
+
+void EngineHarness::send_datagram(rte_mbuf* m) {
+    auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
+    auto* th = reinterpret_cast<rte_tcp_hdr*>(ip + 1);
+    // The engine leaves checksums to the interface; fill them as it would.
+    th->cksum = 0;
+    th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    Sent s;
+    s.key = {rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_32(ip->src_addr),
+             rte_be_to_cpu_16(th->dst_port), rte_be_to_cpu_16(th->src_port)};
+    s.seq = tcp::Seq(rte_be_to_cpu_32(th->sent_seq));
+    s.ack = tcp::Seq(rte_be_to_cpu_32(th->recv_ack));
+    s.flags = th->tcp_flags;
+    s.window = rte_be_to_cpu_16(th->rx_win);
+    size_t hlen = (th->data_off >> 4) * 4;
+    REQUIRE(tcp::parse_options(reinterpret_cast<uint8_t*>(th + 1), hlen - 20, s.opts));
+    size_t total = rte_be_to_cpu_16(ip->total_length);
+    s.payload.assign(reinterpret_cast<char*>(th) + hlen, total - 20 - hlen);
+    CHECK(m->l3_len == 20);
+    CHECK(m->l4_len == hlen);
+    sent.push_back(std::move(s));
+    rte_pktmbuf_free(m);
+}
+
+Sent EngineHarness::pop() {
+    REQUIRE_FALSE(sent.empty());
+    Sent s = std::move(sent.front());
+    sent.pop_front();
+    return s;
+}
+
+tcp::Tcb* EngineHarness::conn(uint16_t src_port, uint16_t dst_port) {
+    return engine->find(tcp::FlowKey{0xC6120002, 0xC6120001, src_port, dst_port});
+}
+
+}  // namespace tcpterm::test

@@ -1,0 +1,457 @@
+// Engine behaviour driven by crafted segments and a fake clock. Test names
+// read "<state>: <event>"; each cites the rule it checks.
+#include <catch2/catch.hpp>
+
+#include "engine_harness.hpp"
+#include "recording_service.hpp"
+
+using namespace tcpterm;
+using namespace tcpterm::test;
+using tcp::kAck;
+using tcp::kFin;
+using tcp::kPsh;
+using tcp::kRst;
+using tcp::kSyn;
+using tcp::State;
+
+namespace {
+
+constexpr uint32_t kPeerIsn = 1000;
+
+SegmentSpec syn_with(bool mss, bool ws, bool sack, bool ts) {
+    SegmentSpec s;
+    s.seq = kPeerIsn;
+    s.flags = kSyn;
+    s.opts.has_mss = mss;
+    s.opts.mss = 1400;
+    s.opts.has_window_scale = ws;
+    s.opts.window_scale = 7;
+    s.opts.sack_permitted = sack;
+    s.opts.has_timestamps = ts;
+    s.opts.ts_val = 5000;
+    return s;
+}
+
+// A connection driven to ESTABLISHED; remembers the numbers a peer tracks.
+struct Established {
+    EngineHarness h;
+    RecordingService svc;
+    uint32_t iss = 0;
+    uint32_t peer_nxt = kPeerIsn + 1;  // next sequence number we (the peer) send
+
+    explicit Established(const tcp::EngineConfig& cfg = EngineHarness::default_config()) : h(cfg) {
+        h.listen(80, &svc);
+        h.deliver(syn_with(true, false, false, false));
+        Sent synack = h.pop();
+        iss = synack.seq.v;
+        h.deliver(ack());
+        REQUIRE(svc.conn != nullptr);
+        REQUIRE(svc.conn->state == State::Established);
+    }
+    SegmentSpec ack(uint32_t acked = 0) const {
+        SegmentSpec s;
+        s.seq = peer_nxt;
+        s.ack = acked ? acked : iss + 1;
+        s.flags = kAck;
+        return s;
+    }
+    SegmentSpec data(const std::string& payload, uint32_t acked = 0) {
+        SegmentSpec s = ack(acked);
+        s.flags |= kPsh;
+        s.payload = payload;
+        return s;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("LISTEN: SYN without options gets a SYN-ACK with only MSS (RFC 9293 §3.10.7.2)",
+          "[tcp][handshake]") {
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    h.deliver(syn_with(false, false, false, false));
+    Sent synack = h.pop();
+    CHECK(synack.flags == (kSyn | kAck));
+    CHECK(synack.ack.v == kPeerIsn + 1);
+    CHECK(synack.opts.has_mss);
+    CHECK(synack.opts.mss == 1460);
+    CHECK_FALSE(synack.opts.has_window_scale);
+    CHECK_FALSE(synack.opts.sack_permitted);
+    CHECK_FALSE(synack.opts.has_timestamps);
+    tcp::Tcb* t = h.conn();
+    REQUIRE(t);
+    CHECK(t->state == State::SynReceived);
+    CHECK(t->snd_mss == 536);  // RFC 9293 §3.7.1: no MSS option means 536
+    CHECK(h.counters.PassiveOpens == 1);
+}
+
+TEST_CASE("LISTEN: each option is answered only when the SYN offers it (RFC 7323, 2018)",
+          "[tcp][handshake]") {
+    for (int mask = 0; mask < 16; ++mask) {
+        bool mss = mask & 1, ws = mask & 2, sack = mask & 4, ts = mask & 8;
+        EngineHarness h;
+        RecordingService svc;
+        h.listen(80, &svc);
+        h.deliver(syn_with(mss, ws, sack, ts));
+        Sent synack = h.pop();
+        CHECK(synack.opts.has_mss);
+        CHECK(synack.opts.has_window_scale == ws);
+        CHECK(synack.opts.sack_permitted == sack);
+        CHECK(synack.opts.has_timestamps == ts);
+        if (ts)
+            CHECK(synack.opts.ts_ecr == 5000);  // echoes the SYN's TSval
+        if (ws)
+            CHECK(synack.opts.window_scale == 3);  // 256 KiB >> 2 is 65536: one too many
+        CHECK(synack.window == 65535);  // a SYN's window is never scaled
+        tcp::Tcb* t = h.conn();
+        REQUIRE(t);
+        uint16_t expect_mss = mss ? 1400 : 536;
+        CHECK(t->snd_mss == expect_mss - (ts ? 12 : 0));
+        CHECK(t->snd_wscale == (ws ? 7 : 0));
+        CHECK(t->ts_ok == ts);
+        CHECK(t->sack_ok == sack);
+    }
+}
+
+TEST_CASE("LISTEN: window scale above 14 is clamped to 14 (RFC 7323 §2.3)", "[tcp][handshake]") {
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    SegmentSpec syn = syn_with(true, true, false, false);
+    syn.opts.window_scale = 20;
+    h.deliver(syn);
+    REQUIRE(h.conn());
+    CHECK(h.conn()->snd_wscale == 14);
+}
+
+TEST_CASE("SYN_RECEIVED: the third ACK establishes and the service accepts", "[tcp][handshake]") {
+    Established c;
+    CHECK(c.svc.events.front() == "accept");
+    CHECK(c.h.counters.CurrEstab == 1);
+    CHECK(c.h.nothing_sent());
+}
+
+TEST_CASE("SYN_RECEIVED: an ACK of the wrong number gets RST <SEQ=SEG.ACK> (RFC 9293 §3.10.7.4)",
+          "[tcp][handshake][rst]") {
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    h.deliver(syn_with(true, false, false, false));
+    Sent synack = h.pop();
+    SegmentSpec bad;
+    bad.seq = kPeerIsn + 1;
+    bad.ack = synack.seq.v + 1000;
+    bad.flags = kAck;
+    h.deliver(bad);
+    Sent rst = h.pop();
+    CHECK(rst.flags == kRst);
+    CHECK(rst.seq.v == synack.seq.v + 1000);
+    CHECK(h.conn()->state == State::SynReceived);
+}
+
+TEST_CASE("SYN_RECEIVED: SYN-ACK retransmits with backoff, then gives up", "[tcp][timers]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.synack_retries = 2;
+    EngineHarness h(cfg);
+    RecordingService svc;
+    h.listen(80, &svc);
+    h.deliver(syn_with(true, false, false, false));
+    h.pop();
+    h.advance_ms(999);
+    CHECK(h.nothing_sent());
+    h.advance_ms(1);
+    CHECK(h.pop().flags == (kSyn | kAck));  // after the initial RTO, 1 s
+    h.advance_ms(1999);
+    CHECK(h.nothing_sent());
+    h.advance_ms(1);
+    CHECK(h.pop().flags == (kSyn | kAck));  // after 2 s more
+    h.advance_ms(4000);
+    CHECK(h.nothing_sent());                // no third try: the entry is gone
+    CHECK(h.conn() == nullptr);
+    CHECK(h.counters.TCPSynAckRetransFail == 1);
+}
+
+TEST_CASE("CLOSED: a SYN to a port with no listener gets RST,ACK (RFC 9293 §3.10.7.1)",
+          "[tcp][rst]") {
+    EngineHarness h;
+    h.deliver(syn_with(true, true, true, true));
+    Sent rst = h.pop();
+    CHECK(rst.flags == (kRst | kAck));
+    CHECK(rst.seq.v == 0);
+    CHECK(rst.ack.v == kPeerIsn + 1);
+    CHECK(rst.opts.has_timestamps == false);
+    CHECK(h.counters.TCPNoListener == 1);
+}
+
+TEST_CASE("CLOSED: a segment with ACK gets <SEQ=SEG.ACK><CTL=RST>; a RST gets nothing",
+          "[tcp][rst]") {
+    EngineHarness h;
+    SegmentSpec s;
+    s.seq = 5;
+    s.ack = 77777;
+    s.flags = kAck;
+    s.payload = "hello";
+    h.deliver(s);
+    Sent rst = h.pop();
+    CHECK(rst.flags == kRst);
+    CHECK(rst.seq.v == 77777);
+    CHECK(rst.payload.empty());
+    s.flags = kRst;
+    h.deliver(s);
+    CHECK(h.nothing_sent());
+}
+
+TEST_CASE("LISTEN: an ACK gets RST; a RST is ignored (RFC 9293 §3.10.7.2)", "[tcp][rst]") {
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    SegmentSpec s;
+    s.seq = 1;
+    s.ack = 4242;
+    s.flags = kAck;
+    h.deliver(s);
+    Sent rst = h.pop();
+    CHECK(rst.flags == kRst);
+    CHECK(rst.seq.v == 4242);
+    s.flags = kRst;
+    h.deliver(s);
+    CHECK(h.nothing_sent());
+}
+
+TEST_CASE("ESTABLISHED: data is acknowledged and delivered in order", "[tcp][data]") {
+    Established c;
+    c.h.deliver(c.data("hello "));
+    Sent ack = c.h.pop();
+    CHECK(ack.flags == kAck);
+    CHECK(ack.ack.v == kPeerIsn + 1 + 6);
+    c.peer_nxt += 6;
+    c.h.deliver(c.data("world"));
+    CHECK(c.h.pop().ack.v == kPeerIsn + 1 + 11);
+    CHECK(c.svc.received == "hello world");
+}
+
+TEST_CASE("ESTABLISHED: a duplicate segment is re-ACKed and not delivered twice", "[tcp][data]") {
+    Established c;
+    c.h.deliver(c.data("abc"));
+    c.h.pop();
+    c.h.deliver(c.data("abc"));  // same sequence number again
+    CHECK(c.h.pop().ack.v == kPeerIsn + 4);
+    CHECK(c.svc.received == "abc");
+}
+
+TEST_CASE("ESTABLISHED: an out-of-order segment is dropped with a duplicate ACK", "[tcp][data]") {
+    Established c;
+    c.peer_nxt += 100;
+    c.h.deliver(c.data("later"));
+    Sent dup = c.h.pop();
+    CHECK(dup.ack.v == kPeerIsn + 1);
+    CHECK(c.svc.received.empty());
+    CHECK(c.h.counters.TCPOFODrop == 1);
+}
+
+TEST_CASE("ESTABLISHED: service data goes out in MSS segments and is freed when ACKed",
+          "[tcp][data]") {
+    Established c;
+    std::string blob(3000, 'x');
+    REQUIRE(c.h.engine->send(*c.svc.conn, blob.data(), blob.size()) == blob.size());
+    c.h.engine->flush(c.h.now_us);
+    Sent s1 = c.h.pop(), s2 = c.h.pop(), s3 = c.h.pop();
+    CHECK(s1.payload.size() == 1400);  // the peer's MSS
+    CHECK(s2.payload.size() == 1400);
+    CHECK(s3.payload.size() == 200);
+    CHECK(s3.has(kPsh));
+    CHECK(s1.seq.v == c.iss + 1);
+    CHECK(s2.seq.v == c.iss + 1401);
+    c.h.deliver(c.ack(c.iss + 1 + 3000));
+    CHECK(c.svc.conn->sendq.bytes == 0);
+    CHECK(c.svc.conn->snd_una.v == c.iss + 3001);
+}
+
+TEST_CASE("ESTABLISHED: unacknowledged data is retransmitted with exponential backoff "
+          "(RFC 6298 5.5)", "[tcp][timers]") {
+    Established c;
+    REQUIRE(c.h.engine->send(*c.svc.conn, "ping", 4) == 4);
+    c.h.engine->flush(c.h.now_us);
+    Sent first = c.h.pop();
+    uint64_t expected_gap_ms = 1000;  // no RTT sample yet: the initial RTO
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        c.h.advance_ms(expected_gap_ms - 1);
+        CHECK(c.h.nothing_sent());
+        c.h.advance_ms(1);
+        Sent again = c.h.pop();
+        CHECK(again.seq == first.seq);
+        CHECK(again.payload == "ping");
+        expected_gap_ms *= 2;
+    }
+    CHECK(c.h.counters.RetransSegs == 4);
+    CHECK(c.h.counters.TCPTimeouts == 4);
+}
+
+TEST_CASE("ESTABLISHED: the retransmission limit aborts with RST", "[tcp][timers]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.data_retries = 2;
+    Established c(cfg);
+    c.h.engine->send(*c.svc.conn, "x", 1);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    c.h.advance_ms(1000 + 2000);
+    c.h.pop();
+    c.h.pop();
+    c.h.advance_ms(4000);
+    Sent rst = c.h.pop();
+    CHECK(rst.has(kRst));
+    CHECK(c.svc.saw("closed:timeout"));
+    CHECK(c.h.counters.TCPAbortOnTimeout == 1);
+}
+
+TEST_CASE("ESTABLISHED: an RTT sample sets the RTO (RFC 6298 2.2)", "[tcp][timers]") {
+    Established c;
+    c.h.engine->send(*c.svc.conn, "abc", 3);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    c.h.now_us += 50'000;  // 50 ms later the ACK arrives
+    c.h.deliver(c.ack(c.iss + 4));
+    tcp::Tcb* t = c.svc.conn;
+    CHECK(t->srtt_us == 50'000);
+    CHECK(t->rttvar_us == 25'000);
+    CHECK(t->rto_us == 200'000);  // 50 + 4*25 = 150 ms, raised to the 200 ms floor
+}
+
+TEST_CASE("passive close: FIN -> CLOSE_WAIT, close() -> LAST_ACK, ACK -> CLOSED", "[tcp][close]") {
+    Established c;
+    SegmentSpec fin = c.ack();
+    fin.flags |= kFin;
+    c.h.deliver(fin);
+    Sent ack = c.h.pop();
+    CHECK(ack.ack.v == kPeerIsn + 2);
+    tcp::Tcb* t = c.svc.conn;
+    CHECK(t->state == State::CloseWait);
+    CHECK(c.svc.saw("peer_shutdown"));
+    // CLOSE_WAIT can still send (half-close).
+    c.h.engine->send(*t, "bye", 3);
+    c.h.engine->close(*t);
+    c.h.engine->flush(c.h.now_us);
+    Sent last = c.h.pop();
+    CHECK(last.payload == "bye");
+    CHECK(last.has(kFin));
+    CHECK(t->state == State::LastAck);
+    c.peer_nxt += 1;
+    c.h.deliver(c.ack(c.iss + 1 + 3 + 1));
+    CHECK(c.h.conn() == nullptr);
+    CHECK(c.svc.saw("closed:normal"));
+    CHECK(c.h.counters.CurrEstab == 0);
+}
+
+TEST_CASE("active close: FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT -> CLOSED after 2MSL",
+          "[tcp][close][timers]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.msl_us = 1'000'000;
+    Established c(cfg);
+    tcp::Tcb* t = c.svc.conn;
+    c.h.engine->close(*t);
+    c.h.engine->flush(c.h.now_us);
+    Sent fin = c.h.pop();
+    CHECK(fin.has(kFin));
+    CHECK(t->state == State::FinWait1);
+    c.h.deliver(c.ack(c.iss + 2));
+    CHECK(t->state == State::FinWait2);
+    SegmentSpec peer_fin = c.ack(c.iss + 2);
+    peer_fin.flags |= kFin;
+    c.h.deliver(peer_fin);
+    Sent last_ack = c.h.pop();
+    CHECK(last_ack.ack.v == kPeerIsn + 2);
+    CHECK(t->state == State::TimeWait);
+    c.h.advance_ms(1999);
+    CHECK(c.h.conn() != nullptr);
+    c.h.advance_ms(1);
+    CHECK(c.h.conn() == nullptr);
+    CHECK(c.h.counters.TCPTimeWaitExpired == 1);
+}
+
+TEST_CASE("TIME_WAIT: a retransmitted FIN is ACKed and restarts 2MSL; RST is ignored "
+          "(RFC 9293, RFC 1337)", "[tcp][close][timers]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.msl_us = 1'000'000;
+    Established c(cfg);
+    tcp::Tcb* t = c.svc.conn;
+    c.h.engine->close(*t);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    SegmentSpec fin = c.ack(c.iss + 2);
+    fin.flags |= kFin;
+    c.h.deliver(fin);
+    c.h.pop();
+    c.h.advance_ms(1500);
+    c.h.deliver(fin);  // our ACK was lost: the peer sends FIN again
+    CHECK(c.h.pop().ack.v == kPeerIsn + 2);
+    SegmentSpec rst = c.ack(c.iss + 2);
+    rst.seq = kPeerIsn + 2;
+    rst.flags = kRst;
+    c.h.deliver(rst);
+    CHECK(c.h.conn() != nullptr);
+    c.h.advance_ms(1999);
+    CHECK(c.h.conn() != nullptr);  // restarted by the second FIN
+    c.h.advance_ms(1);
+    CHECK(c.h.conn() == nullptr);
+}
+
+TEST_CASE("simultaneous close: FIN_WAIT_1 -> CLOSING -> TIME_WAIT", "[tcp][close]") {
+    Established c;
+    tcp::Tcb* t = c.svc.conn;
+    c.h.engine->close(*t);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    SegmentSpec fin = c.ack(c.iss + 1);  // their FIN crosses ours
+    fin.flags |= kFin;
+    c.h.deliver(fin);
+    CHECK(t->state == State::Closing);
+    c.h.pop();
+    c.peer_nxt += 1;
+    c.h.deliver(c.ack(c.iss + 2));
+    CHECK(t->state == State::TimeWait);
+}
+
+TEST_CASE("ESTABLISHED: RST with exact sequence resets; in-window RST gets a challenge ACK "
+          "(RFC 5961 §3.2)", "[tcp][rst][rfc5961]") {
+    Established c;
+    SegmentSpec rst = c.ack();
+    rst.flags = kRst;
+    rst.seq = c.peer_nxt + 10;
+    c.h.deliver(rst);
+    Sent challenge = c.h.pop();
+    CHECK(challenge.flags == kAck);
+    CHECK(challenge.ack.v == c.peer_nxt);
+    CHECK(c.h.counters.TCPChallengeACK == 1);
+    CHECK(c.svc.conn != nullptr);
+    rst.seq = c.peer_nxt;
+    c.h.deliver(rst);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.svc.saw("closed:reset"));
+    CHECK(c.h.conn() == nullptr);
+}
+
+TEST_CASE("ESTABLISHED: a SYN gets a challenge ACK, not a reset (RFC 5961 §4.2)",
+          "[tcp][rst][rfc5961]") {
+    Established c;
+    SegmentSpec syn;
+    syn.seq = 99999;
+    syn.flags = kSyn;
+    c.h.deliver(syn);
+    Sent challenge = c.h.pop();
+    CHECK(challenge.flags == kAck);
+    CHECK(c.svc.conn->state == State::Established);
+}
+
+TEST_CASE("engine: every mbuf returns to the pool", "[tcp][leak]") {
+    unsigned before = rte_mempool_avail_count(test_pool());
+    {
+        Established c;
+        c.svc.read_data = false;  // leave data queued in the receive queue
+        c.h.deliver(c.data("unread"));
+        std::string blob(10000, 'y');
+        c.h.engine->send(*c.svc.conn, blob.data(), blob.size());
+        c.h.engine->flush(c.h.now_us);
+    }
+    CHECK(rte_mempool_avail_count(test_pool()) == before);
+}

@@ -58,6 +58,7 @@ rte_mbuf* build_segment(const SegmentSpec& spec) {
     }
     uint16_t total = static_cast<uint16_t>(20 + 20 + opt_len + spec.payload.size());
     auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, total));
+    REQUIRE(p != nullptr);
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(p);
     memset(ip, 0, sizeof(*ip));
     ip->version_ihl = RTE_IPV4_VHL_DEF;

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The whole test suite (README command 2, and what .ci/run calls):
+#   deps -> build with -Werror -> Catch2 unit tests -> integration tests.
+# Usage: scripts/test.sh            (BUILD=dir to choose the build dir,
+#        TEST_TIMEOUT=s per integration test, TESTS="ping curl" to select)
+# The last line of output is always "N passed, M failed" (unit test cases +
+# integration tests); the exit code is non-zero when M > 0.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build-ci}
+[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+LOGS="$BUILD/test-logs"   # build.log, unit.xml, one log per integration test
+
+passed=0
+failed=0
+failed_names=()
+
+finish() {
+  trap - EXIT
+  # Safety net: whatever a test left behind is removed before we report.
+  cleanup_leftovers >/dev/null 2>&1 || true
+  if ((failed > 0)); then echo "failed: ${failed_names[*]}"; fi
+  echo "$passed passed, $failed failed"
+  exit $((failed > 0))
+}
+# If the runner itself dies (set -e, Ctrl-C), still clean up and print the
+# summary line, counting the abort as a failure.
+trap 'failed=$((failed + 1)); failed_names+=("test.sh-aborted"); finish' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+record() {  # PASS|FAIL name
+  if [[ $1 == PASS ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failed_names+=("$2")
+  fi
+}
+
+# Kill tcpterm processes that earlier test runs started from this tree (by
+# pid: /proc/PID/exe in this tree and our "tt-it-" DPDK file prefix, so a
+# tcpterm someone runs by hand is left alone), remove the test topology
+# (which also ends anything still running inside it) and the DPDK runtime
+# dirs of earlier test runs.
+cleanup_leftovers() {
+  local exe pid
+  for exe in /proc/[0-9]*/exe; do
+    pid=${exe#/proc/}; pid=${pid%/exe}
+    case "$(readlink "$exe" 2>/dev/null)" in
+      "$ROOT"/*/app/tcpterm | "$ROOT"/*/app/tcpterm" (deleted)")
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- '--file-prefix tt-it-' || continue
+        echo "killing leftover tcpterm pid $pid"
+        kill -INT "$pid" 2>/dev/null || true
+        sleep 1
+        kill -KILL "$pid" 2>/dev/null || true
+        ;;
+    esac
+  done
+  "$ROOT/scripts/topology.sh" down
+  rm -rf /var/run/dpdk/tt-it-*
+}
+
+section() { echo; echo "=== $* ==="; }
+
+if ((EUID != 0)); then
+  echo "test.sh: must run as root (network namespaces, DPDK)" >&2
+  exit 1   # the EXIT trap prints the summary line
+fi
+
+section "cleaning leftovers of earlier runs"
+cleanup_leftovers
+
+section "dependencies"
+if "$ROOT/scripts/deps.sh"; then
+  echo "all packages present"
+else
+  record FAIL deps
+  finish
+fi
+
+section "build ($BUILD, -Werror)"
+mkdir -p "$LOGS"   # meson is happy to set up a dir that already has this
+if "$ROOT/scripts/build.sh" "$BUILD" --werror >"$LOGS/build.log" 2>&1; then
+  tail -n 3 "$LOGS/build.log"
+else
+  tail -n 60 "$LOGS/build.log"
+  echo "FAIL build"
+  record FAIL build
+  finish
+fi
+
+section "unit tests"
+UNIT="$BUILD/tests/unit/unit_tests"
+if [[ ! -x "$UNIT" ]]; then
+  echo "FAIL unit_tests: $UNIT not built"
+  record FAIL unit_tests
+else
+  rm -f "$LOGS/unit.xml"
+  # DPDK runtime dirs the unit tests leave behind (--no-huge keeps them):
+  # remember what was there before, remove what they added.
+  dpdk_before=$(ls /var/run/dpdk 2>/dev/null || true)
+  urc=0
+  timeout -k 10 "$TEST_TIMEOUT" "$UNIT" -r junit -o "$LOGS/unit.xml" </dev/null >"$LOGS/unit.log" 2>&1 || urc=$?
+  "$UNIT" --list-test-names-only >"$LOGS/unit-names.txt" 2>/dev/null || true
+  for d in $(ls /var/run/dpdk 2>/dev/null || true); do
+    grep -qxF -- "$d" <<<"$dpdk_before" || rm -rf "/var/run/dpdk/$d"
+  done
+  if summary=$(python3 "$ROOT/scripts/junit_summary.py" "$LOGS/unit.xml" "$LOGS/unit-names.txt" 2>"$LOGS/junit-parse.err"); then
+    echo "$summary" | sed '$d'
+    read -r up uf <<<"$(echo "$summary" | tail -n 1)"
+    passed=$((passed + up))
+    failed=$((failed + uf))
+    ((uf == 0)) || failed_names+=("unit($uf)")
+    # A crash or a non-zero exit with all cases green is still a failure.
+    if ((urc != 0 && uf == 0)); then
+      echo "FAIL unit_tests: exit code $urc although every test case passed"
+      tail -n 30 "$LOGS/unit.log"
+      record FAIL "unit_tests(exit $urc)"
+    fi
+  else
+    # No usable report: the binary crashed or timed out before writing it.
+    echo "FAIL unit_tests: exit code $urc and no readable JUnit report"
+    cat "$LOGS/junit-parse.err"
+    tail -n 40 "$LOGS/unit.log"
+    record FAIL unit_tests
+  fi
+fi
+
+section "integration tests"
+for t in "$ROOT"/tests/integration/test_*.sh; do
+  name=$(basename "$t" .sh)
+  if [[ -n "${TESTS:-}" ]] && ! grep -qw -- "${name#test_}" <<<"$TESTS"; then
+    continue
+  fi
+  log="$LOGS/$name.log"
+  start=$SECONDS
+  rc=0
+  # stdin from /dev/null: timeout puts the test in its own process group,
+  # which must never try to read the terminal.
+  BUILD="$BUILD" timeout -k 15 "$TEST_TIMEOUT" bash "$t" </dev/null >"$log" 2>&1 || rc=$?
+  if ((rc == 0)); then
+    echo "PASS $name ($((SECONDS - start)) s)"
+    record PASS "$name"
+  else
+    ((rc != 124)) || echo "    (timed out after $TEST_TIMEOUT s)"
+    echo "FAIL $name (exit $rc, $((SECONDS - start)) s); last lines of $log:"
+    tail -n 40 "$log" | sed 's/^/    /'
+    record FAIL "$name"
+  fi
+  # A test that was killed may not have cleaned up after itself.
+  cleanup_leftovers >/dev/null 2>&1 || true
+done
+
+finish

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "lib/tcp/listener.hpp"
+
 #include <boost/program_options.hpp>
 
 #include <charconv>
@@ -49,8 +51,10 @@ std::vector<std::string> split_words(const std::string& text) {
 // "[ADDR:]PORT=SERVICE[,key=value...]"
 ListenSpec parse_listen(const std::string& text) {
     const std::string key = "listen";
-    const std::string form = "[ADDR:]PORT=SERVICE[,backlog=N][,body=N] with SERVICE one of " +
-                             std::string(known_services());
+    const std::string form =
+        "[ADDR:]PORT=SERVICE[,backlog=N][,syn_backlog=N][,allow=A.B.C.D/N]...[,reject=rst|drop]"
+        "[,abort_on_overflow=true|false][,body=N] with SERVICE one of " +
+        std::string(known_services());
     ListenSpec spec;
     spec.text = text;
     size_t eq = text.find('=');
@@ -82,13 +86,29 @@ ListenSpec parse_listen(const std::string& text) {
         size_t peq = parts[i].find('=');
         std::string name = parts[i].substr(0, peq);
         std::string value = peq == std::string::npos ? "" : parts[i].substr(peq + 1);
-        if (name == "backlog")
+        if (name == "backlog") {
             spec.backlog = static_cast<uint32_t>(parse_uint(key + " backlog", value, 1, 1u << 20));
-        else if (name == "body" && spec.service == "http")
+        } else if (name == "syn_backlog") {
+            spec.syn_backlog =
+                static_cast<uint32_t>(parse_uint(key + " syn_backlog", value, 1, 1u << 24));
+        } else if (name == "allow") {
+            auto prefix = net::parse_ipv4_prefix(value);
+            if (!prefix)
+                bad(key + " allow", value, "an IPv4 prefix A.B.C.D/N");
+            if (spec.allowed.size() >= tcp::Listener::kMaxAllowed)
+                bad(key, text, "at most " + std::to_string(tcp::Listener::kMaxAllowed) + " allow= prefixes");
+            spec.allowed.push_back(*prefix);
+        } else if (name == "reject") {
+            if (value != "rst" && value != "drop")
+                bad(key + " reject", value, "rst or drop");
+            spec.reject_with_rst = value == "rst";
+        } else if (name == "abort_on_overflow") {
+            spec.abort_on_overflow = parse_bool(key + " abort_on_overflow", value);
+        } else if (name == "body" && spec.service == "http")
             spec.options.http_body_size =
                 static_cast<uint32_t>(parse_uint(key + " body", value, 0, 1u << 30));
         else
-            bad(key, text, "options backlog=N (any service) or body=N (http), in " + form);
+            bad(key, text, "one of the options of " + form + " (body= is for http only)");
     }
     return spec;
 }
@@ -108,8 +128,11 @@ po::options_description describe() {
         ("address", s()->default_value("198.18.0.1/24"), "our IPv4 address and subnet, A.B.C.D/N")
         ("gateway", s(), "IPv4 next hop for peers outside the subnet (default: none)")
         ("listen", po::value<std::vector<std::string>>(),
-         "[ADDR:]PORT=SERVICE[,backlog=N][,body=N], repeatable; SERVICE: echo, discard, "
-         "daytime, chargen, http. Flags replace the file's list. Default: 7=echo 9=discard "
+         "[ADDR:]PORT=SERVICE[,option=value...], repeatable; SERVICE: echo, discard, "
+         "daytime, chargen, http, hold. Options: backlog=N (accept queue, 128), syn_backlog=N "
+         "(SYN queue, 1024), allow=A.B.C.D/N (repeatable: only these peers), reject=rst|drop "
+         "(for others), abort_on_overflow=BOOL (RST when the accept queue is full), body=N "
+         "(http body bytes). Flags replace the file's list. Default: 7=echo 9=discard "
          "13=daytime 19=chargen 80=http")
         ("mbufs", s()->default_value("65535"), "packet buffers in the pool (1023..4194303)")
         ("arp.entries", s()->default_value("1024"), "neighbour table size (4..1048576)")
@@ -128,6 +151,8 @@ po::options_description describe() {
         ("tcp.synack_retries", s()->default_value("5"), "SYN-ACK retransmissions before giving up (0..20)")
         ("tcp.retries", s()->default_value("15"), "data retransmissions before aborting (1..30)")
         ("tcp.msl_ms", s()->default_value("30000"), "maximum segment lifetime; TIME_WAIT is 2*MSL (1..300000)")
+        ("tcp.fin_timeout_ms", s()->default_value("60000"), "how long a closed connection waits in FIN_WAIT_2 for the peer's FIN (1..600000)")
+        ("tcp.rfc1337", s()->default_value("true"), "RSTs do not end TIME_WAIT (RFC 1337) (true/false)")
         ("tcp.challenge_ack_limit", s()->default_value("1000"), "challenge ACKs per second per worker (1..1000000)");
     return d;
 }
@@ -182,6 +207,8 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
         static_cast<uint32_t>(parse_uint("tcp.synack_retries", get(vm, "tcp.synack_retries"), 0, 20));
     e.data_retries = static_cast<uint32_t>(parse_uint("tcp.retries", get(vm, "tcp.retries"), 1, 30));
     e.msl_us = 1000 * parse_uint("tcp.msl_ms", get(vm, "tcp.msl_ms"), 1, 300000);
+    e.fin_timeout_us = 1000 * parse_uint("tcp.fin_timeout_ms", get(vm, "tcp.fin_timeout_ms"), 1, 600000);
+    e.rfc1337 = parse_bool("tcp.rfc1337", get(vm, "tcp.rfc1337"));
     e.challenge_ack_per_second = static_cast<uint32_t>(
         parse_uint("tcp.challenge_ack_limit", get(vm, "tcp.challenge_ack_limit"), 1, 1000000));
 }

@@ -16,7 +16,11 @@ struct ListenSpec {
     uint32_t addr = 0;  // 0 = wildcard
     uint16_t port = 0;
     std::string service;
-    uint32_t backlog = 1024;
+    uint32_t backlog = 128;           // accept queue (as listen(2)'s backlog)
+    uint32_t syn_backlog = 1024;      // SYN queue
+    bool abort_on_overflow = false;
+    bool reject_with_rst = true;      // for peers outside `allowed`
+    std::vector<net::Ipv4Prefix> allowed;
     ServiceOptions options;
     std::string text;   // as given, for messages
 };

@@ -40,7 +40,12 @@ Worker::Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
         l.addr = spec.addr;
         l.port = spec.port;
         l.service = services_.back().get();
-        l.syn_backlog = spec.backlog;
+        l.syn_backlog = spec.syn_backlog;
+        l.accept_backlog = spec.backlog;
+        l.abort_on_overflow = spec.abort_on_overflow;
+        l.reject_with_rst = spec.reject_with_rst;
+        for (const net::Ipv4Prefix& p : spec.allowed)
+            l.allowed[l.allowed_count++] = p;
         if (!engine_->add_listener(l))
             throw std::runtime_error("cannot add listener " + spec.text);
     }

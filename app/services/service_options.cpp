@@ -4,15 +4,16 @@
 #include "app/services/daytime.hpp"
 #include "app/services/discard.hpp"
 #include "app/services/echo.hpp"
+#include "app/services/hold.hpp"
 #include "app/services/http.hpp"
 
 namespace tcpterm::app {
 
-const char* known_services() { return "echo, discard, daytime, chargen, http"; }
+const char* known_services() { return "echo, discard, daytime, chargen, http, hold"; }
 
 bool is_known_service(const std::string& name) {
     return name == "echo" || name == "discard" || name == "daytime" || name == "chargen" ||
-           name == "http";
+           name == "http" || name == "hold";
 }
 
 std::unique_ptr<tcp::Service> make_service(const std::string& name, const ServiceOptions& options) {
@@ -24,6 +25,8 @@ std::unique_ptr<tcp::Service> make_service(const std::string& name, const Servic
         return std::make_unique<DaytimeService>();
     if (name == "chargen")
         return std::make_unique<ChargenService>();
+    if (name == "hold")
+        return std::make_unique<HoldService>();
     if (name == "http")
         return std::make_unique<HttpService>(options.http_body_size);
     return nullptr;

@@ -22,8 +22,11 @@ namespace tcpterm::tcp {
     X(EstabResets, "ESTABLISHED/CLOSE_WAIT connections reset")                           \
     X(CurrEstab, "connections now in ESTABLISHED or CLOSE_WAIT (gauge)")                 \
     X(CurrConnections, "connection table entries in use (gauge)")                        \
-    X(ListenOverflows, "SYNs dropped because the listener's SYN queue was full")        \
+    X(ListenOverflows, "handshake ACKs ignored (or reset) because the accept queue was full") \
     X(ListenDrops, "SYNs dropped at a listener for any reason")                          \
+    X(TCPReqQFullDrop, "SYNs dropped because the listener's SYN queue was full")         \
+    X(TCPForeignRejected, "SYNs refused by a listener's foreign-address restriction")     \
+    X(TCPFinWait2Timeouts, "orphaned FIN_WAIT_2 connections closed by the FIN timeout")   \
     X(TCPConnTableFull, "SYNs dropped because the connection table was full")           \
     X(TCPSynAckRetransFail, "SYN_RECEIVED entries dropped after the last SYN-ACK retry")  \
     X(TCPTimeouts, "retransmission timer expiries")                                      \
@@ -44,6 +47,7 @@ namespace tcpterm::tcp {
     X(TCPTimeWaitEntered, "connections that entered TIME_WAIT")                          \
     X(TCPTimeWaitExpired, "TIME_WAIT entries that ended after 2MSL")                     \
     X(TWRecycled, "TIME_WAIT entries reused by a new SYN")                               \
+    X(TCPTimeWaitRstIgnored, "RSTs ignored in TIME_WAIT (RFC 1337)")                     \
     X(TCPSendAllocFail, "segments not sent because no mbuf was free")
 
 struct Counters {

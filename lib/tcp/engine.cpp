@@ -165,6 +165,10 @@ void Engine::release(Tcb& t) {
     cancel_timer(t);
     if (t.state != State::Closed)
         set_state(t, State::Closed);
+    if (t.in_accept_queue) {
+        t.in_accept_queue = false;
+        --t.listener->accept_queue_len;
+    }
     t.sendq.clear();
     t.recvq.clear();
     rte_hash_del_key(table_, &t.key);

@@ -85,7 +85,7 @@ private:
     void time_wait_input(Tcb& t, Segment& s);
     bool acceptable(const Tcb& t, const Segment& s) const;
     bool paws_reject(Tcb& t, const Segment& s);
-    void establish(Tcb& t, const Segment& s);
+    bool establish(Tcb& t, const Segment& s);
     void process_ack(Tcb& t, const Segment& s);
     void update_rtt(Tcb& t, uint64_t sample_us);
     void on_new_ack(Tcb& t, uint32_t acked);

@@ -23,6 +23,8 @@ struct EngineConfig {
     uint32_t synack_retries = 5;
     uint32_t data_retries = 15;          // like Linux tcp_retries2
     uint64_t msl_us = 30'000'000;        // TIME_WAIT lasts 2 * MSL
+    uint64_t fin_timeout_us = 60'000'000; // orphaned FIN_WAIT_2 lifetime (Linux tcp_fin_timeout)
+    bool rfc1337 = true;                 // RSTs do not end TIME_WAIT
     uint32_t challenge_ack_per_second = 1000;  // RFC 5961 §7
     uint32_t timer_slots = 4096;
     uint64_t timer_tick_us = 1000;

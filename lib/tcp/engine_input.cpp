@@ -69,8 +69,17 @@ void Engine::listen_input(Listener& l, Segment& s) {
         return;
     }
     // third: SYN.
+    if (!l.admits(s.key.raddr)) {
+        ++counters_.TCPForeignRejected;
+        ++counters_.ListenDrops;
+        if (l.reject_with_rst)
+            reply_rst(s);
+        else
+            rte_pktmbuf_free(s.m);
+        return;
+    }
     if (l.syn_queue_len >= l.syn_backlog) {
-        ++counters_.ListenOverflows;
+        ++counters_.TCPReqQFullDrop;
         ++counters_.ListenDrops;
         rte_pktmbuf_free(s.m);
         return;
@@ -227,8 +236,7 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
             reply_rst(s);  // <SEQ=SEG.ACK><CTL=RST>
             return;
         }
-        establish(t, s);
-        if (t.released) {
+        if (!establish(t, s) || t.released) {
             rte_pktmbuf_free(s.m);
             return;
         }
@@ -287,9 +295,24 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
         receive_fin(t);
 }
 
-void Engine::establish(Tcb& t, const Segment& s) {
-    if (t.listener)
-        --t.listener->syn_queue_len;
+// SYN_RECEIVED -> ESTABLISHED. Returns false when the segment must be
+// dropped instead: the accept queue of a service that never accepts is full.
+bool Engine::establish(Tcb& t, const Segment& s) {
+    Listener* l = t.listener;
+    bool queue = l && t.service && !t.service->accepts();
+    if (queue && l->accept_queue_len >= l->accept_backlog) {
+        // As Linux: ignore the ACK and let SYN-ACK retransmission retry, or
+        // (abort_on_overflow) reset the connection.
+        ++counters_.ListenOverflows;
+        ++counters_.ListenDrops;
+        if (l->abort_on_overflow) {
+            send_rst(t);
+            close_connection(t, CloseReason::Aborted);
+        }
+        return false;
+    }
+    if (l)
+        --l->syn_queue_len;
     set_state(t, State::Established);
     t.snd_una = s.ack;
     t.snd_wnd = uint32_t{s.window} << t.snd_wscale;
@@ -298,9 +321,15 @@ void Engine::establish(Tcb& t, const Segment& s) {
     t.snd_wl2 = s.ack;
     t.retries = 0;
     cancel_timer(t);
+    if (queue) {
+        t.in_accept_queue = true;
+        ++l->accept_queue_len;
+        return true;
+    }
     t.accepted = true;
     if (t.service)
         t.service->on_accept(*this, t);
+    return true;
 }
 
 void Engine::update_rtt(Tcb& t, uint64_t r) {
@@ -391,7 +420,7 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
         else
             arm_timer(t, TimerKind::Retransmit, t.rto_us);
         mark_dirty(t);
-        if (t.want_writable && send_space(t) > 0 && t.service) {
+        if (t.want_writable && send_space(t) > 0 && t.accepted && t.service) {
             t.want_writable = false;
             t.service->on_writable(*this, t);
             if (t.released)
@@ -405,6 +434,10 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
         switch (t.state) {
         case State::FinWait1:
             set_state(t, State::FinWait2);
+            // Nobody will read an orphan's data: do not wait for the peer's
+            // FIN forever (Linux's tcp_fin_timeout).
+            if (t.app_closed)
+                arm_timer(t, TimerKind::FinWait2, config_.fin_timeout_us);
             break;
         case State::Closing:
             enter_time_wait(t);
@@ -456,7 +489,7 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - len));
     t.recvq.push_back(m);
     t.rcv_nxt += len;
-    if (t.service && !t.app_closed)
+    if (t.accepted && t.service && !t.app_closed)
         t.service->on_data(*this, t);
 }
 
@@ -469,7 +502,7 @@ void Engine::receive_fin(Tcb& t) {
     case State::SynReceived:
     case State::Established:
         set_state(t, State::CloseWait);
-        if (t.service)
+        if (t.accepted && t.service)
             t.service->on_peer_shutdown(*this, t);
         break;
     case State::FinWait1:
@@ -489,8 +522,14 @@ void Engine::receive_fin(Tcb& t) {
 
 // §3.10.7.4 TIME_WAIT: the only expected segment is the peer's FIN again.
 void Engine::time_wait_input(Tcb& t, Segment& s) {
-    if (s.has(kRst)) {  // RFC 1337: a RST must not cut TIME_WAIT short
+    if (s.has(kRst)) {
         rte_pktmbuf_free(s.m);
+        if (config_.rfc1337) {  // RFC 1337: a RST must not cut TIME_WAIT short
+            ++counters_.TCPTimeWaitRstIgnored;
+            return;
+        }
+        if (s.seq == t.rcv_nxt)  // otherwise RFC 9293: an acceptable RST closes
+            release(t);
         return;
     }
     if (s.has(kSyn) && !s.has(kAck)) {

@@ -25,6 +25,10 @@ void Engine::on_timer(Tcb& t) {
     case TimerKind::Retransmit:
         on_retransmit_timeout(t);
         break;
+    case TimerKind::FinWait2:
+        ++counters_.TCPFinWait2Timeouts;
+        close_connection(t, CloseReason::Timeout);
+        break;
     case TimerKind::Persist:
         if (t.snd_wnd > 0) {
             mark_dirty(t);  // the window opened meanwhile

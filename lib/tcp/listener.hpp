@@ -1,19 +1,43 @@
 // A passive-open endpoint (RFC 9293 LISTEN): local address (0 = wildcard),
-// port, the service its connections go to and the bound on half-open ones.
+// port, the service its connections go to, which peers may connect, and the
+// bounds on half-open (SYN queue) and not-yet-accepted (accept queue) ones.
 #pragma once
 
+#include <array>
 #include <cstdint>
+
+#include "lib/net/ipv4_addr.hpp"
 
 namespace tcpterm::tcp {
 
 class Service;
 
 struct Listener {
+    static constexpr size_t kMaxAllowed = 8;
+
     uint32_t addr = 0;            // host order; 0 = any local address
     uint16_t port = 0;
     Service* service = nullptr;
     uint32_t syn_backlog = 1024;  // SYN_RECEIVED entries at most
-    uint32_t syn_queue_len = 0;   // SYN_RECEIVED entries now
+    uint32_t accept_backlog = 128;  // established, not yet accepted, at most
+    bool abort_on_overflow = false; // accept queue full: RST instead of ignoring the ACK
+    // Foreign-address restriction: when allowed_count > 0, only peers inside
+    // one of these prefixes may connect; others get RST (or nothing).
+    std::array<net::Ipv4Prefix, kMaxAllowed> allowed{};
+    uint8_t allowed_count = 0;
+    bool reject_with_rst = true;
+
+    uint32_t syn_queue_len = 0;     // SYN_RECEIVED entries now
+    uint32_t accept_queue_len = 0;  // established entries the service has not taken
+
+    bool admits(uint32_t peer) const {
+        if (allowed_count == 0)
+            return true;
+        for (uint8_t i = 0; i < allowed_count; ++i)
+            if (allowed[i].contains(peer))
+                return true;
+        return false;
+    }
 };
 
 }  // namespace tcpterm::tcp

@@ -12,6 +12,10 @@ class Engine;
 class Service {
 public:
     virtual ~Service() = default;
+    // False for a service that never accepts (connections wait in the
+    // listener's accept queue, as with a Linux application that never calls
+    // accept()).
+    virtual bool accepts() const { return true; }
     // The handshake completed; the connection is the service's now.
     virtual void on_accept(Engine& engine, Tcb& conn) = 0;
     // New bytes are in the receive queue (Engine::recv_front/consume).

@@ -42,7 +42,7 @@ static_assert(sizeof(FlowKey) == 12);
 
 // Which timer the connection's single timer node stands for; only one is
 // ever needed at a time.
-enum class TimerKind : uint8_t { None, Retransmit, Persist, TimeWait };
+enum class TimerKind : uint8_t { None, Retransmit, Persist, TimeWait, FinWait2 };
 
 enum class CloseReason : uint8_t {
     Normal,      // both FINs exchanged
@@ -107,6 +107,7 @@ struct Tcb {
     bool peer_fin = false;        // FIN received (rcv_nxt counts it)
     bool app_closed = false;      // service will read no more (close/abort)
     bool accepted = false;        // service has been told (on_accept)
+    bool in_accept_queue = false; // established, waiting for a service that never accepts
     bool ack_now = false;         // an ACK (or window update) is owed
     bool want_writable = false;   // service is waiting for send space
     bool dirty = false;           // on the engine's output list

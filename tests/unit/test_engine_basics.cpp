@@ -455,3 +455,56 @@ TEST_CASE("engine: every mbuf returns to the pool", "[tcp][leak]") {
     }
     CHECK(rte_mempool_avail_count(test_pool()) == before);
 }
+
+TEST_CASE("FIN_WAIT_2: an orphaned connection is closed after the FIN timeout",
+          "[tcp][close][timers]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.fin_timeout_us = 5'000'000;
+    Established c(cfg);
+    tcp::Tcb* t = c.svc.conn;
+    c.h.engine->close(*t);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    c.h.deliver(c.ack(c.iss + 2));
+    REQUIRE(t->state == State::FinWait2);
+    c.h.advance_ms(4999);
+    CHECK(c.h.conn() != nullptr);
+    c.h.advance_ms(1);
+    CHECK(c.h.conn() == nullptr);
+    CHECK(c.h.counters.TCPFinWait2Timeouts == 1);
+}
+
+TEST_CASE("FIN_WAIT_2: after shutdown_write the connection keeps receiving (half-close)",
+          "[tcp][close]") {
+    Established c;
+    tcp::Tcb* t = c.svc.conn;
+    c.h.engine->shutdown_write(*t);
+    c.h.engine->flush(c.h.now_us);
+    CHECK(c.h.pop().has(kFin));
+    c.h.deliver(c.ack(c.iss + 2));
+    REQUIRE(t->state == State::FinWait2);
+    c.h.advance_ms(120'000);  // no FIN timeout for a half-closed connection
+    REQUIRE(c.h.conn() != nullptr);
+    c.h.deliver(c.data("still talking", c.iss + 2));
+    CHECK(c.h.pop().ack.v == kPeerIsn + 1 + 13);
+    CHECK(c.svc.received == "still talking");
+}
+
+TEST_CASE("TIME_WAIT: with rfc1337 off an exact RST ends TIME_WAIT", "[tcp][close]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.rfc1337 = false;
+    Established c(cfg);
+    c.h.engine->close(*c.svc.conn);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    SegmentSpec fin = c.ack(c.iss + 2);
+    fin.flags |= kFin;
+    c.h.deliver(fin);
+    c.h.pop();
+    REQUIRE(c.h.conn()->state == State::TimeWait);
+    SegmentSpec rst = c.ack(c.iss + 2);
+    rst.seq = kPeerIsn + 2;
+    rst.flags = kRst;
+    c.h.deliver(rst);
+    CHECK(c.h.conn() == nullptr);
+}

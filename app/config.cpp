@@ -138,6 +138,7 @@ po::options_description describe() {
         ("arp.entries", s()->default_value("1024"), "neighbour table size (4..1048576)")
         ("arp.timeout_s", s()->default_value("300"), "seconds a neighbour stays reachable (1..86400)")
         ("tcp.max_connections", s()->default_value("65536"), "connection table size (16..16777216)")
+        ("tcp.max_time_wait", s()->default_value("65536"), "compact TIME_WAIT entries; when full, connections close without TIME_WAIT (0..16777216)")
         ("tcp.mss_clamp", s()->default_value("0"), "largest MSS we advertise; 0 follows the MTU (0, 88..65495)")
         ("tcp.rcvbuf", s()->default_value("262144"), "receive buffer per connection, bytes (2048..67108864)")
         ("tcp.sndbuf", s()->default_value("262144"), "send buffer per connection, bytes (2048..67108864)")
@@ -188,6 +189,8 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
     tcp::EngineConfig& e = c.engine;
     e.max_connections = static_cast<uint32_t>(
         parse_uint("tcp.max_connections", get(vm, "tcp.max_connections"), 16, 1u << 24));
+    e.max_time_wait = static_cast<uint32_t>(
+        parse_uint("tcp.max_time_wait", get(vm, "tcp.max_time_wait"), 0, 1u << 24));
     c.mss_clamp = static_cast<uint32_t>(parse_uint("tcp.mss_clamp", get(vm, "tcp.mss_clamp"), 0, 65495));
     if (c.mss_clamp != 0 && c.mss_clamp < 88)
         bad("tcp.mss_clamp", get(vm, "tcp.mss_clamp"), "0 or an integer from 88 to 65495");

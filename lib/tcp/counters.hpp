@@ -47,6 +47,8 @@ namespace tcpterm::tcp {
     X(TCPTimeWaitEntered, "connections that entered TIME_WAIT")                          \
     X(TCPTimeWaitExpired, "TIME_WAIT entries that ended after 2MSL")                     \
     X(TWRecycled, "TIME_WAIT entries reused by a new SYN")                               \
+    X(TCPTimeWaitOverflow, "connections closed without TIME_WAIT because its table was full") \
+    X(CurrTimeWait, "TIME_WAIT entries now (gauge)")                                     \
     X(TCPTimeWaitRstIgnored, "RSTs ignored in TIME_WAIT (RFC 1337)")                     \
     X(TCPSendAllocFail, "segments not sent because no mbuf was free")
 

@@ -52,6 +52,7 @@ Engine::Engine(const std::string& name, const EngineConfig& config, Counters& co
       out_(out),
       pool_(pool),
       tcbs_(config.max_connections),
+      time_wait_(name, config.max_time_wait),
       wheel_(config.timer_slots, config.timer_tick_us, now_us),
       now_(now_us) {
     rte_hash_parameters params{};
@@ -177,16 +178,6 @@ void Engine::release(Tcb& t) {
     release_list_ = &t;
     --in_use_;
     --counters_.CurrConnections;
-}
-
-void Engine::enter_time_wait(Tcb& t) {
-    set_state(t, State::TimeWait);
-    ++counters_.TCPTimeWaitEntered;
-    // The peer may still retransmit its FIN; nothing else needs the buffers.
-    t.sendq.clear();
-    t.recvq.clear();
-    arm_timer(t, TimerKind::TimeWait, 2 * config_.msl_us);
-    notify_closed(t, CloseReason::Normal);
 }
 
 void Engine::mark_dirty(Tcb& t) {

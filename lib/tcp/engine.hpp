@@ -16,6 +16,7 @@
 #include "lib/tcp/listener.hpp"
 #include "lib/tcp/segment.hpp"
 #include "lib/tcp/tcb.hpp"
+#include "lib/tcp/time_wait.hpp"
 #include "lib/tcp/timer_wheel.hpp"
 
 struct rte_hash;
@@ -61,6 +62,7 @@ public:
 
     // --- inspection ----------------------------------------------------------
     Tcb* find(const FlowKey& key) const;
+    const TimeWaitEntry* find_time_wait(const FlowKey& key) const { return time_wait_.find(key); }
     uint32_t connection_count() const { return in_use_; }
     const EngineConfig& config() const { return config_; }
 
@@ -82,7 +84,10 @@ private:
     void listen_input(Listener& l, Segment& s);
     void closed_input(Segment& s);
     void segment_arrives(Tcb& t, Segment& s);
-    void time_wait_input(Tcb& t, Segment& s);
+    // engine_time_wait.cpp
+    void time_wait_input(TimeWaitEntry& tw, Segment& s);
+    void send_time_wait_ack(TimeWaitEntry& tw);
+    void end_time_wait(TimeWaitEntry& tw);
     bool acceptable(const Tcb& t, const Segment& s) const;
     bool paws_reject(Tcb& t, const Segment& s);
     bool establish(Tcb& t, const Segment& s);
@@ -98,6 +103,10 @@ private:
     // engine_output.cpp: building and sending segments
     void output(Tcb& t);
     void send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags);
+    // Builds and sends one segment; returns where len payload bytes go, or
+    // nullptr (counted) when no mbuf was free.
+    uint8_t* emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
+                  const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out);
     void send_syn_ack(Tcb& t);
     void send_rst(Tcb& t);
     void retransmit_first(Tcb& t);
@@ -119,6 +128,7 @@ private:
     Tcb* dirty_list_ = nullptr;
     uint32_t in_use_ = 0;
     std::vector<Listener> listeners_;
+    TimeWaitTable time_wait_;
     TimerWheel wheel_;
     uint64_t now_ = 0;
     uint16_t ip_id_ = 0;

@@ -10,6 +10,7 @@ namespace tcpterm::tcp {
 
 struct EngineConfig {
     uint32_t max_connections = 65536;
+    uint32_t max_time_wait = 65536;      // compact TIME_WAIT entries
     uint16_t mss = 1460;                 // advertised: MTU - 40, after any clamp
     uint32_t rcvbuf = 256 * 1024;        // bytes we accept ahead of the service
     uint32_t sndbuf = 256 * 1024;        // bytes a service may queue unacknowledged

@@ -37,6 +37,10 @@ void Engine::input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us) {
         segment_arrives(*t, s);
         return;
     }
+    if (TimeWaitEntry* tw = time_wait_.find(s.key)) {
+        time_wait_input(*tw, s);
+        return;
+    }
     if (Listener* l = find_listener(ip.dst, s.key.lport)) {
         listen_input(*l, s);
         return;
@@ -175,10 +179,6 @@ void Engine::challenge_ack(Tcb& t) {
 
 // §3.10.7.4 for SYN_RECEIVED and every synchronized state.
 void Engine::segment_arrives(Tcb& t, Segment& s) {
-    if (t.state == State::TimeWait) {
-        time_wait_input(t, s);
-        return;
-    }
     // RFC 7323 §5.3: PAWS comes before the sequence check.
     if (t.ts_ok && s.opts.has_timestamps && !s.has(kRst) && paws_reject(t, s)) {
         ++counters_.PAWSEstab;
@@ -518,41 +518,6 @@ void Engine::receive_fin(Tcb& t) {
     default:
         break;  // CLOSE_WAIT, CLOSING, LAST_ACK: a retransmitted FIN, ACK it
     }
-}
-
-// §3.10.7.4 TIME_WAIT: the only expected segment is the peer's FIN again.
-void Engine::time_wait_input(Tcb& t, Segment& s) {
-    if (s.has(kRst)) {
-        rte_pktmbuf_free(s.m);
-        if (config_.rfc1337) {  // RFC 1337: a RST must not cut TIME_WAIT short
-            ++counters_.TCPTimeWaitRstIgnored;
-            return;
-        }
-        if (s.seq == t.rcv_nxt)  // otherwise RFC 9293: an acceptable RST closes
-            release(t);
-        return;
-    }
-    if (s.has(kSyn) && !s.has(kAck)) {
-        // A new incarnation may reuse the tuple when its sequence numbers are
-        // beyond the old ones (RFC 9293 §3.6.1, RFC 6191 with timestamps).
-        bool newer = t.ts_ok && s.opts.has_timestamps
-                         ? static_cast<int32_t>(s.opts.ts_val - t.ts_recent) > 0
-                         : s.seq > t.rcv_nxt;
-        if (newer) {
-            if (Listener* l = find_listener(s.key.laddr, s.key.lport)) {
-                ++counters_.TWRecycled;
-                release(t);
-                // The table slot is free again; the new connection starts now.
-                listen_input(*l, s);
-                return;
-            }
-        }
-    }
-    if (s.has(kFin))
-        arm_timer(t, TimerKind::TimeWait, 2 * config_.msl_us);
-    t.ack_now = true;
-    mark_dirty(t);
-    rte_pktmbuf_free(s.m);
 }
 
 }  // namespace tcpterm::tcp

@@ -43,12 +43,39 @@ uint16_t Engine::advertise_window(Tcb& t) {
     return field;
 }
 
-void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
+uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
+                      const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    if (!m) {
+    uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + options_len);
+    auto* p = m ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + len)))
+                : nullptr;
+    if (!p) {
+        rte_pktmbuf_free(m);
         ++counters_.TCPSendAllocFail;
-        return;
+        return nullptr;
     }
+    fill_ipv4(reinterpret_cast<rte_ipv4_hdr*>(p), key.laddr, key.raddr,
+              static_cast<uint16_t>(header_len + len), ip_id_++);
+    auto* th = reinterpret_cast<rte_tcp_hdr*>(p + kIpLen);
+    th->src_port = rte_cpu_to_be_16(key.lport);
+    th->dst_port = rte_cpu_to_be_16(key.rport);
+    th->sent_seq = rte_cpu_to_be_32(seq.v);
+    th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? ack.v : 0);
+    th->data_off = static_cast<uint8_t>(((kTcpLen + options_len) / 4) << 4);
+    th->tcp_flags = flags;
+    th->rx_win = rte_cpu_to_be_16(window);
+    th->cksum = 0;
+    th->tcp_urp = 0;
+    memcpy(th + 1, options, options_len);
+    m->l2_len = 0;
+    m->l3_len = kIpLen;
+    m->l4_len = static_cast<uint8_t>(kTcpLen + options_len);
+    ++counters_.OutSegs;
+    *out = m;
+    return p + header_len;
+}
+
+void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
     TcpOptions o;
     if (t.ts_ok) {
         o.has_timestamps = true;
@@ -73,32 +100,12 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         opt_len = write_data_options(opt_buf, o);
         window = advertise_window(t);
     }
-    uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + opt_len);
-    auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + len)));
-    if (!p) {
-        rte_pktmbuf_free(m);
-        ++counters_.TCPSendAllocFail;
+    rte_mbuf* m = nullptr;
+    uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m);
+    if (!payload)
         return;
-    }
-    fill_ipv4(reinterpret_cast<rte_ipv4_hdr*>(p), t.key.laddr, t.key.raddr,
-              static_cast<uint16_t>(header_len + len), ip_id_++);
-    auto* th = reinterpret_cast<rte_tcp_hdr*>(p + kIpLen);
-    th->src_port = rte_cpu_to_be_16(t.key.lport);
-    th->dst_port = rte_cpu_to_be_16(t.key.rport);
-    th->sent_seq = rte_cpu_to_be_32(seq.v);
-    th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? t.rcv_nxt.v : 0);
-    th->data_off = static_cast<uint8_t>(((kTcpLen + opt_len) / 4) << 4);
-    th->tcp_flags = flags;
-    th->rx_win = rte_cpu_to_be_16(window);
-    th->cksum = 0;
-    th->tcp_urp = 0;
-    memcpy(th + 1, opt_buf, opt_len);
     if (len > 0)
-        t.sendq.copy_out(static_cast<uint32_t>(seq - t.snd_una), len, p + header_len);
-    m->l2_len = 0;
-    m->l3_len = kIpLen;
-    m->l4_len = static_cast<uint8_t>(kTcpLen + opt_len);
-
+        t.sendq.copy_out(static_cast<uint32_t>(seq - t.snd_una), len, payload);
     if (flags & kAck) {
         t.last_ack_sent = t.rcv_nxt;
         t.ack_now = false;
@@ -112,7 +119,6 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         }
         t.snd_max = end;
     }
-    ++counters_.OutSegs;
     out_.send_datagram(m);
 }
 

@@ -10,7 +10,13 @@ void Engine::run_timers(uint64_t now_us) {
     now_ = now_us;
     wheel_.advance(now_us, [this](TimerNode& node) {
         static_assert(offsetof(Tcb, timer) == 0);
-        on_timer(*reinterpret_cast<Tcb*>(&node));
+        static_assert(offsetof(TimeWaitEntry, timer) == 0);
+        if (node.owner == TimeWaitTable::kTimerOwner) {
+            ++counters_.TCPTimeWaitExpired;
+            end_time_wait(*reinterpret_cast<TimeWaitEntry*>(&node));
+        } else {
+            on_timer(*reinterpret_cast<Tcb*>(&node));
+        }
     });
 }
 
@@ -18,10 +24,6 @@ void Engine::on_timer(Tcb& t) {
     TimerKind kind = t.timer_kind;
     t.timer_kind = TimerKind::None;
     switch (kind) {
-    case TimerKind::TimeWait:
-        ++counters_.TCPTimeWaitExpired;
-        release(t);
-        break;
     case TimerKind::Retransmit:
         on_retransmit_timeout(t);
         break;

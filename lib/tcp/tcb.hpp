@@ -42,7 +42,7 @@ static_assert(sizeof(FlowKey) == 12);
 
 // Which timer the connection's single timer node stands for; only one is
 // ever needed at a time.
-enum class TimerKind : uint8_t { None, Retransmit, Persist, TimeWait, FinWait2 };
+enum class TimerKind : uint8_t { None, Retransmit, Persist, FinWait2 };
 
 enum class CloseReason : uint8_t {
     Normal,      // both FINs exchanged

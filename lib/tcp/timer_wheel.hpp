@@ -14,6 +14,7 @@ struct TimerNode {
     TimerNode* next = nullptr;
     TimerNode* prev = nullptr;
     uint64_t deadline = 0;  // in wheel ticks
+    uint8_t owner = 0;      // what kind of record embeds this node
     bool armed() const { return prev != nullptr; }
 };
 

@@ -140,4 +140,8 @@ tcp::Tcb* EngineHarness::conn(uint16_t src_port, uint16_t dst_port) {
     return engine->find(tcp::FlowKey{0xC6120002, 0xC6120001, src_port, dst_port});
 }
 
+const tcp::TimeWaitEntry* EngineHarness::tw(uint16_t src_port, uint16_t dst_port) {
+    return engine->find_time_wait(tcp::FlowKey{0xC6120002, 0xC6120001, src_port, dst_port});
+}
+
 }  // namespace tcpterm::test

@@ -61,6 +61,7 @@ public:
     Sent pop();                    // the oldest captured segment (REQUIREs one)
     bool nothing_sent() const { return sent.empty(); }
     tcp::Tcb* conn(uint16_t src_port = 40000, uint16_t dst_port = 80);
+    const tcp::TimeWaitEntry* tw(uint16_t src_port = 40000, uint16_t dst_port = 80);
 
     void send_datagram(rte_mbuf* m) override;
 

@@ -361,12 +361,17 @@ TEST_CASE("active close: FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT -> CLOSED after 2
     c.h.deliver(peer_fin);
     Sent last_ack = c.h.pop();
     CHECK(last_ack.ack.v == kPeerIsn + 2);
-    CHECK(t->state == State::TimeWait);
-    c.h.advance_ms(1999);
-    CHECK(c.h.conn() != nullptr);
-    c.h.advance_ms(1);
+    // The TCB is gone; a compact TIME_WAIT entry stands in for it.
     CHECK(c.h.conn() == nullptr);
+    CHECK(c.svc.saw("closed:normal"));
+    REQUIRE(c.h.tw() != nullptr);
+    CHECK(c.h.counters.CurrTimeWait == 1);
+    c.h.advance_ms(1999);
+    CHECK(c.h.tw() != nullptr);
+    c.h.advance_ms(1);
+    CHECK(c.h.tw() == nullptr);
     CHECK(c.h.counters.TCPTimeWaitExpired == 1);
+    CHECK(c.h.counters.CurrTimeWait == 0);
 }
 
 TEST_CASE("TIME_WAIT: a retransmitted FIN is ACKed and restarts 2MSL; RST is ignored "
@@ -389,11 +394,13 @@ TEST_CASE("TIME_WAIT: a retransmitted FIN is ACKed and restarts 2MSL; RST is ign
     rst.seq = kPeerIsn + 2;
     rst.flags = kRst;
     c.h.deliver(rst);
-    CHECK(c.h.conn() != nullptr);
+    CHECK(c.h.tw() != nullptr);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.TCPTimeWaitRstIgnored == 1);
     c.h.advance_ms(1999);
-    CHECK(c.h.conn() != nullptr);  // restarted by the second FIN
+    CHECK(c.h.tw() != nullptr);  // restarted by the second FIN
     c.h.advance_ms(1);
-    CHECK(c.h.conn() == nullptr);
+    CHECK(c.h.tw() == nullptr);
 }
 
 TEST_CASE("simultaneous close: FIN_WAIT_1 -> CLOSING -> TIME_WAIT", "[tcp][close]") {
@@ -409,7 +416,8 @@ TEST_CASE("simultaneous close: FIN_WAIT_1 -> CLOSING -> TIME_WAIT", "[tcp][close
     c.h.pop();
     c.peer_nxt += 1;
     c.h.deliver(c.ack(c.iss + 2));
-    CHECK(t->state == State::TimeWait);
+    CHECK(c.h.conn() == nullptr);
+    CHECK(c.h.tw() != nullptr);
 }
 
 TEST_CASE("ESTABLISHED: RST with exact sequence resets; in-window RST gets a challenge ACK "
@@ -501,10 +509,68 @@ TEST_CASE("TIME_WAIT: with rfc1337 off an exact RST ends TIME_WAIT", "[tcp][clos
     fin.flags |= kFin;
     c.h.deliver(fin);
     c.h.pop();
-    REQUIRE(c.h.conn()->state == State::TimeWait);
+    REQUIRE(c.h.tw() != nullptr);
     SegmentSpec rst = c.ack(c.iss + 2);
     rst.seq = kPeerIsn + 2;
     rst.flags = kRst;
     c.h.deliver(rst);
+    CHECK(c.h.tw() == nullptr);
+}
+
+TEST_CASE("TIME_WAIT: a SYN with a newer timestamp reuses the tuple (RFC 6191); an older one "
+          "gets the old connection's ACK", "[tcp][close]") {
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    SegmentSpec syn = syn_with(true, false, false, true);
+    h.deliver(syn);
+    Sent synack = h.pop();
+    SegmentSpec ack;
+    ack.seq = kPeerIsn + 1;
+    ack.ack = synack.seq.v + 1;
+    ack.flags = kAck;
+    ack.opts.has_timestamps = true;
+    ack.opts.ts_val = 5001;
+    h.deliver(ack);
+    h.engine->close(*svc.conn);
+    h.engine->flush(h.now_us);
+    h.pop();
+    SegmentSpec fin = ack;
+    fin.ack = synack.seq.v + 2;
+    fin.flags = kAck | kFin;
+    fin.opts.ts_val = 5002;
+    h.deliver(fin);
+    h.pop();
+    REQUIRE(h.tw() != nullptr);
+    SegmentSpec old_syn = syn;
+    old_syn.seq = kPeerIsn + 100000;
+    old_syn.opts.ts_val = 4000;  // older than TS.Recent: not a new incarnation
+    h.deliver(old_syn);
+    Sent tw_ack = h.pop();
+    CHECK(tw_ack.flags == kAck);
+    CHECK(tw_ack.ack.v == kPeerIsn + 2);
+    CHECK(h.tw() != nullptr);
+    SegmentSpec new_syn = old_syn;
+    new_syn.opts.ts_val = 6000;
+    h.deliver(new_syn);
+    CHECK(h.pop().flags == (kSyn | kAck));
+    CHECK(h.tw() == nullptr);
+    CHECK(h.conn()->state == State::SynReceived);
+    CHECK(h.counters.TWRecycled == 1);
+}
+
+TEST_CASE("TIME_WAIT: a full table closes without TIME_WAIT, counted", "[tcp][close]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.max_time_wait = 0;
+    Established c(cfg);
+    c.h.engine->close(*c.svc.conn);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    SegmentSpec fin = c.ack(c.iss + 2);
+    fin.flags |= kFin;
+    c.h.deliver(fin);
+    CHECK(c.h.pop().ack.v == kPeerIsn + 2);  // the final ACK still goes out
+    CHECK(c.h.tw() == nullptr);
     CHECK(c.h.conn() == nullptr);
+    CHECK(c.h.counters.TCPTimeWaitOverflow == 1);
 }

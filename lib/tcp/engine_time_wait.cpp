@@ -1,0 +1,108 @@
+// TIME_WAIT as a compact entry (see time_wait.hpp): entering it, answering
+// what arrives in it (RFC 9293 §3.10.7.4, RFC 1337, RFC 6191), ending it.
+#include <rte_mbuf.h>
+
+#include "lib/tcp/engine.hpp"
+
+namespace tcpterm::tcp {
+
+namespace {
+constexpr uint32_t kJunkAckIntervalMs = 500;  // as Linux's tcp_invalid_ratelimit
+}
+
+void Engine::enter_time_wait(Tcb& t) {
+    ++counters_.TCPTimeWaitEntered;
+    // The final ACK of the peer's FIN goes out now: the TCB is gone after this.
+    if (t.ack_now)
+        send_segment(t, t.snd_max, 0, kAck);
+    TimeWaitEntry* tw = nullptr;
+    FlowKey key = t.key;
+    Seq snd_nxt = t.snd_max, rcv_nxt = t.rcv_nxt;
+    uint16_t window = advertise_window(t);
+    bool ts_ok = t.ts_ok;
+    uint32_t ts_recent = t.ts_recent, ts_offset = t.ts_offset;
+    set_state(t, State::TimeWait);
+    close_connection(t, CloseReason::Normal);  // the service is done with it
+    tw = time_wait_.insert(key);  // after the TCB left the table: no overlap
+    if (!tw) {
+        // As Linux when its TIME_WAIT buckets run out: close without it.
+        ++counters_.TCPTimeWaitOverflow;
+        return;
+    }
+    tw->snd_nxt = snd_nxt;
+    tw->rcv_nxt = rcv_nxt;
+    tw->window = window;
+    tw->ts_ok = ts_ok;
+    tw->ts_recent = ts_recent;
+    tw->ts_offset = ts_offset;
+    ++counters_.CurrTimeWait;
+    wheel_.schedule(tw->timer, now_ + 2 * config_.msl_us);
+}
+
+void Engine::end_time_wait(TimeWaitEntry& tw) {
+    wheel_.cancel(tw.timer);
+    time_wait_.erase(tw);
+    --counters_.CurrTimeWait;
+}
+
+void Engine::send_time_wait_ack(TimeWaitEntry& tw) {
+    tw.last_ack_ms = static_cast<uint32_t>(now_ / 1000);
+    uint8_t options[12];
+    size_t options_len = 0;
+    if (tw.ts_ok) {
+        TcpOptions o;
+        o.has_timestamps = true;
+        o.ts_val = static_cast<uint32_t>(now_ / 1000) + tw.ts_offset;
+        o.ts_ecr = tw.ts_recent;
+        options_len = write_data_options(options, o);
+    }
+    rte_mbuf* m = nullptr;
+    if (emit(tw.key, tw.snd_nxt, tw.rcv_nxt, kAck, tw.window, options, options_len, 0, &m))
+        out_.send_datagram(m);
+}
+
+void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
+    if (s.has(kRst)) {
+        rte_pktmbuf_free(s.m);
+        if (config_.rfc1337) {  // RFC 1337: a RST must not cut TIME_WAIT short
+            ++counters_.TCPTimeWaitRstIgnored;
+            return;
+        }
+        if (s.seq == tw.rcv_nxt)  // otherwise RFC 9293: an acceptable RST closes
+            end_time_wait(tw);
+        return;
+    }
+    if (s.has(kSyn) && !s.has(kAck)) {
+        // A new incarnation may reuse the tuple when it cannot be confused
+        // with the old one: a newer timestamp (RFC 6191) or, without
+        // timestamps, a sequence number beyond the old (RFC 9293 §3.6.1).
+        bool newer = tw.ts_ok && s.opts.has_timestamps
+                         ? static_cast<int32_t>(s.opts.ts_val - tw.ts_recent) > 0
+                         : s.seq > tw.rcv_nxt;
+        if (newer) {
+            if (Listener* l = find_listener(s.key.laddr, s.key.lport)) {
+                ++counters_.TWRecycled;
+                end_time_wait(tw);
+                listen_input(*l, s);
+                return;
+            }
+        }
+        rte_pktmbuf_free(s.m);
+        send_time_wait_ack(tw);  // the old connection answers, as RFC 9293 says
+        return;
+    }
+    bool fin = s.has(kFin);
+    rte_pktmbuf_free(s.m);
+    if (fin) {  // our last ACK was lost: repeat it and wait 2MSL again
+        wheel_.schedule(tw.timer, now_ + 2 * config_.msl_us);
+        send_time_wait_ack(tw);
+        return;
+    }
+    // Anything else is a stray from the old connection: ACK it, but sparingly
+    // so a flood of junk cannot make us a reflector.
+    uint32_t now_ms = static_cast<uint32_t>(now_ / 1000);
+    if (now_ms - tw.last_ack_ms >= kJunkAckIntervalMs)
+        send_time_wait_ack(tw);
+}
+
+}  // namespace tcpterm::tcp

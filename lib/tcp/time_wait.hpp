@@ -1,0 +1,56 @@
+// TIME_WAIT without the TCB (as Linux's tcp_minisocks.c): once both FINs are
+// exchanged, a connection shrinks to this record of what a late segment from
+// the old incarnation needs to be answered, and the full TCB goes back to the
+// pool. TIME_WAIT exists so that a lost final ACK can be repeated and so that
+// old duplicates die out before the 4-tuple is reused (RFC 9293 §3.6.1).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/tcp/seq.hpp"
+#include "lib/tcp/tcb.hpp"
+#include "lib/tcp/timer_wheel.hpp"
+
+struct rte_hash;
+
+namespace tcpterm::tcp {
+
+struct TimeWaitEntry {
+    TimerNode timer;            // first: the wheel hands back &timer
+    FlowKey key;
+    Seq snd_nxt;                // our sequence number after our FIN
+    Seq rcv_nxt;                // after the peer's FIN
+    uint32_t ts_recent = 0;     // the peer's last TSval (RFC 6191)
+    uint32_t ts_offset = 0;     // our TSval clock offset
+    uint32_t last_ack_ms = 0;   // for rate-limiting ACKs to junk
+    uint16_t window = 0;        // window field we advertise
+    bool ts_ok = false;
+    TimeWaitEntry* next_free = nullptr;
+};
+
+class TimeWaitTable {
+public:
+    static constexpr uint8_t kTimerOwner = 1;  // TimerNode::owner of entries
+
+    TimeWaitTable(const std::string& name, uint32_t capacity);
+    ~TimeWaitTable();
+    TimeWaitTable(const TimeWaitTable&) = delete;
+    TimeWaitTable& operator=(const TimeWaitTable&) = delete;
+
+    TimeWaitEntry* find(const FlowKey& key) const;
+    // A zeroed entry for key, or nullptr when the table is full.
+    TimeWaitEntry* insert(const FlowKey& key);
+    // The caller cancels the entry's timer first.
+    void erase(TimeWaitEntry& entry);
+    uint32_t size() const { return size_; }
+
+private:
+    rte_hash* hash_ = nullptr;
+    std::vector<TimeWaitEntry> entries_;
+    TimeWaitEntry* free_ = nullptr;
+    uint32_t size_ = 0;
+};
+
+}  // namespace tcpterm::tcp

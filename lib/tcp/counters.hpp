@@ -35,8 +35,14 @@ namespace tcpterm::tcp {
     X(TCPAbortOnClose, "connections reset because close() left unread data")            \
     X(TCPAbortByService, "connections reset by the service (abort)")                     \
     X(TCPFastRetrans, "fast retransmits (third duplicate ACK)")                          \
+    X(TCPLossProbes, "tail loss probes sent (RFC 8985 TLP)")                             \
+    X(TCPSackRecovery, "loss recoveries entered on SACK information")                    \
+    X(TCPSACKRetrans, "segments retransmitted into holes the peer's SACK blocks showed")  \
     X(TCPWinProbe, "zero-window probes sent")                                            \
-    X(TCPOFODrop, "out-of-order segments dropped (no reassembly queue yet)")             \
+    X(TCPOFOQueue, "out-of-order segments held for reassembly")                          \
+    X(TCPOFODrop, "out-of-order segments dropped (duplicate, or the queue was full)")   \
+    X(TCPOFOMerge, "held out-of-order segments delivered once the hole filled")          \
+    X(TCPSACKBlocksSent, "ACKs sent with SACK blocks (RFC 2018)")                        \
     X(TCPRcvQDrop, "segment bytes beyond the receive window, trimmed")                   \
     X(TCPSeqOutOfWindow, "segments failing the sequence acceptability test (ACKed)")     \
     X(TCPAckTooNew, "segments acknowledging data not yet sent (ACKed, dropped)")         \

@@ -80,6 +80,7 @@ Engine::~Engine() {
     for (Tcb& t : tcbs_) {
         t.sendq.clear();
         t.recvq.clear();
+        t.ooo.clear();
     }
     rte_hash_free(table_);
 }
@@ -172,6 +173,7 @@ void Engine::release(Tcb& t) {
     }
     t.sendq.clear();
     t.recvq.clear();
+    t.ooo.clear();
     rte_hash_del_key(table_, &t.key);
     t.released = true;
     t.next_free = release_list_;

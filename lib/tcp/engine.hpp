@@ -76,6 +76,8 @@ private:
     void enter_time_wait(Tcb& t);
     void notify_closed(Tcb& t, CloseReason reason);
     void arm_timer(Tcb& t, TimerKind kind, uint64_t delay_us);
+    // With data in flight: a loss probe first when TLP applies, else the RTO.
+    void arm_retransmit_timer(Tcb& t);
     void cancel_timer(Tcb& t);
     uint32_t make_isn(const FlowKey& key) const;
     uint32_t ts_now(const Tcb& t) const;
@@ -110,12 +112,15 @@ private:
     void send_syn_ack(Tcb& t);
     void send_rst(Tcb& t);
     void retransmit_first(Tcb& t);
+    bool retransmit_next_hole(Tcb& t);
+    bool record_sack(Tcb& t, const TcpOptions& opts);
     void reply_rst(Segment& s);
     uint16_t advertise_window(Tcb& t);
 
     // engine_timers.cpp
     void on_timer(Tcb& t);
     void on_retransmit_timeout(Tcb& t);
+    void send_loss_probe(Tcb& t);
 
     EngineConfig config_;
     Counters& counters_;

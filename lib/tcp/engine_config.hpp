@@ -18,6 +18,8 @@ struct EngineConfig {
     bool sack = true;                    // RFC 2018 (permitted; blocks come with reassembly)
     bool window_scaling = true;          // RFC 7323
     uint32_t initial_cwnd_segments = 10; // RFC 6928
+    bool tail_loss_probe = true;         // RFC 8985 §7 (TLP)
+    uint64_t tlp_min_us = 10'000;        // lower bound of the probe timeout
     uint64_t rto_initial_us = 1'000'000; // RFC 6298 (2.1)
     uint64_t rto_min_us = 200'000;       // as Linux; RFC 6298 says 1 s
     uint64_t rto_max_us = 120'000'000;

@@ -355,7 +355,8 @@ void Engine::on_new_ack(Tcb& t, uint32_t acked) {
             uint32_t flight = t.snd_max - t.snd_una;
             t.cwnd = std::min(t.ssthresh, flight + t.snd_mss);
         } else {                       // partial ACK: the next hole is lost too
-            retransmit_first(t);
+            if (!(t.sack_ok && t.sack_high > t.snd_una && retransmit_next_hole(t)))
+                retransmit_first(t);
             t.cwnd = t.cwnd > acked ? t.cwnd - acked : 0;
             if (acked >= t.snd_mss)
                 t.cwnd += t.snd_mss;
@@ -371,19 +372,54 @@ void Engine::on_new_ack(Tcb& t, uint32_t acked) {
 void Engine::on_dup_ack(Tcb& t) {
     ++t.dupacks;
     if (t.in_recovery) {
-        t.cwnd += t.snd_mss;  // RFC 6582 (4): each dup ACK means a segment left
+        // RFC 6582 (4) / RFC 6675: each dup ACK means a segment left the
+        // network; a hole the SACK blocks show goes first, new data after.
+        if (!retransmit_next_hole(t))
+            t.cwnd += t.snd_mss;
         mark_dirty(t);
         return;
     }
-    if (t.dupacks == 3) {     // RFC 5681 §3.2 fast retransmit
+    // RFC 6675 §5: enter recovery on the third duplicate ACK, or as soon as
+    // the peer SACKs more than DupThresh segments above a hole.
+    // With few segments in flight three duplicates never come: then a hole
+    // with everything after it SACKed is lost too (RFC 5827 early retransmit).
+    uint32_t flight_now = static_cast<uint32_t>(t.snd_max - t.snd_una);
+    uint32_t sacked_above = t.sack_high > t.snd_una ? static_cast<uint32_t>(t.sack_high - t.snd_una) : 0;
+    bool sack_says_lost = t.sack_ok && sacked_above > 0 &&
+                          (sacked_above > 3u * t.snd_mss ||
+                           (flight_now <= 4u * t.snd_mss && sacked_above + t.snd_mss >= flight_now));
+    if (t.dupacks == 3 || (t.dupacks < 3 && sack_says_lost)) {  // RFC 5681 §3.2
         uint32_t flight = t.snd_max - t.snd_una;
         t.ssthresh = std::max<uint32_t>(flight / 2, 2u * t.snd_mss);
         t.in_recovery = true;
         t.recover = t.snd_max;
+        t.retx_next = t.snd_una;
         ++counters_.TCPFastRetrans;
+        if (sack_says_lost)
+            ++counters_.TCPSackRecovery;
         retransmit_first(t);
+        retransmit_next_hole(t);  // a second hole, if the SACK blocks show one
         t.cwnd = t.ssthresh + 3u * t.snd_mss;
     }
+}
+
+// Keeps the peer's latest SACK blocks that lie above SND.UNA; returns true
+// when they report data beyond anything reported before.
+bool Engine::record_sack(Tcb& t, const TcpOptions& opts) {
+    bool news = false;
+    t.peer_sack_count = 0;
+    for (uint8_t i = 0; i < opts.sack_count; ++i) {
+        Seq left(opts.sack[i].left), right(opts.sack[i].right);
+        // RFC 2018 §4: ignore blocks that are malformed or outside what we sent.
+        if (!(left < right) || right <= t.snd_una || right > t.snd_max)
+            continue;
+        t.peer_sack[t.peer_sack_count++] = opts.sack[i];
+        if (!(t.sack_high > t.snd_una) || right > t.sack_high) {
+            t.sack_high = right;
+            news = true;
+        }
+    }
+    return news;
 }
 
 void Engine::process_ack(Tcb& t, const Segment& s) {
@@ -402,6 +438,7 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
             mark_dirty(t);
     }
     uint32_t acked = static_cast<uint32_t>(s.ack - t.snd_una);
+    bool new_sack = t.sack_ok && s.opts.sack_count > 0 && record_sack(t, s.opts);
     if (acked > 0) {
         uint32_t data_acked = std::min(acked, t.sendq.bytes);
         if (data_acked > 0)
@@ -415,10 +452,11 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
         }
         on_new_ack(t, acked);
         t.retries = 0;
+        t.probe_sent = false;
         if (t.snd_una == t.snd_max)
             cancel_timer(t);
         else
-            arm_timer(t, TimerKind::Retransmit, t.rto_us);
+            arm_retransmit_timer(t);
         mark_dirty(t);
         if (t.want_writable && send_space(t) > 0 && t.accepted && t.service) {
             t.want_writable = false;
@@ -426,7 +464,10 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
             if (t.released)
                 return;
         }
-    } else if (s.payload_len == 0 && !window_changed && !s.has(kFin) && t.snd_max > t.snd_una) {
+    } else if (t.snd_max > t.snd_una &&
+               ((s.payload_len == 0 && !window_changed && !s.has(kFin)) || new_sack)) {
+        // RFC 5681's duplicate ACK, or (RFC 6675) one whose SACK blocks
+        // report new data: that also counts when it carries data itself.
         on_dup_ack(t);
     }
     // Our FIN acknowledged.
@@ -453,42 +494,37 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
 
 void Engine::receive_data(Tcb& t, Segment& s) {
     rte_mbuf* m = s.m;
+    Seq seq = s.seq;
     uint32_t len = s.payload_len;
-    uint32_t skip = 0;
-    if (s.seq < t.rcv_nxt) {  // partly a duplicate: keep the new tail
-        skip = static_cast<uint32_t>(t.rcv_nxt - s.seq);
-        if (skip >= len) {
-            t.ack_now = true;  // a pure duplicate: tell the peer where we are
-            mark_dirty(t);
-            rte_pktmbuf_free(m);
-            return;
-        }
-    } else if (s.seq > t.rcv_nxt) {
-        // Out of order. Without a reassembly queue, drop it and send a
-        // duplicate ACK at once so the sender's fast retransmit starts.
-        ++counters_.TCPOFODrop;
-        t.ack_now = true;
-        mark_dirty(t);
-        rte_pktmbuf_free(m);
-        return;
-    }
-    len -= skip;
-    int32_t wnd = t.rcv_adv - t.rcv_nxt;
-    uint32_t room = wnd > 0 ? static_cast<uint32_t>(wnd) : 0;
-    if (len > room) {
-        counters_.TCPRcvQDrop += len - room;
-        len = room;
-    }
-    t.ack_now = true;
+    // Keep only what lies inside [RCV.NXT, right edge of our window).
+    Seq left = seq_max(seq, t.rcv_nxt);
+    Seq right = seq_min(seq + len, seq_max(t.rcv_adv, t.rcv_nxt));
+    t.ack_now = true;  // every data segment is answered (at the end of the burst)
     mark_dirty(t);
-    if (len == 0) {
+    if (seq + len > right)
+        counters_.TCPRcvQDrop += static_cast<uint32_t>((seq + len) - seq_max(right, seq));
+    if (right <= left) {  // a pure duplicate, or nothing fits the window
         rte_pktmbuf_free(m);
         return;
     }
-    rte_pktmbuf_adj(m, static_cast<uint16_t>(s.payload_offset + skip));
-    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - len));
+    rte_pktmbuf_adj(m, static_cast<uint16_t>(s.payload_offset + (left - seq)));
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (right - left)));
+    if (left > t.rcv_nxt) {
+        // Beyond a hole: hold it (RFC 2018: and report it in SACK blocks);
+        // the immediate duplicate ACK tells the sender what is missing.
+        if (t.ooo.insert(m, left))
+            ++counters_.TCPOFOQueue;
+        else
+            ++counters_.TCPOFODrop;
+        return;
+    }
+    t.rcv_nxt += m->data_len;
     t.recvq.push_back(m);
-    t.rcv_nxt += len;
+    if (!t.ooo.empty()) {
+        uint32_t held = t.ooo.segments();
+        t.rcv_nxt = t.ooo.drain_in_order(t.rcv_nxt, t.recvq);
+        counters_.TCPOFOMerge += held - t.ooo.segments();
+    }
     if (t.accepted && t.service && !t.app_closed)
         t.service->on_data(*this, t);
 }

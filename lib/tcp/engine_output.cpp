@@ -97,6 +97,10 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         window = static_cast<uint16_t>(space);
         t.rcv_adv = t.rcv_nxt + space;
     } else {
+        if (t.sack_ok && !t.ooo.empty()) {
+            o.sack_count = t.ooo.sack_blocks(o.sack, t.ts_ok ? 3 : 4);
+            ++counters_.TCPSACKBlocksSent;
+        }
         opt_len = write_data_options(opt_buf, o);
         window = advertise_window(t);
     }
@@ -144,6 +148,41 @@ void Engine::retransmit_first(Tcb& t) {
     t.rtt_timing = false;  // Karn: an ambiguous sample
     ++counters_.RetransSegs;
     send_segment(t, t.snd_una, len, flags);
+    t.retx_next = seq_max(t.retx_next, t.snd_una + len);
+}
+
+// RFC 6675 NextSeg, simplified: the first byte at or after retx_next and
+// below the highest SACKed byte that no SACK block covers is presumed lost.
+bool Engine::retransmit_next_hole(Tcb& t) {
+    if (!t.sack_ok || !(t.sack_high > t.snd_una))
+        return false;
+    Seq seq = seq_max(t.retx_next, t.snd_una);
+    for (bool moved = true; moved && seq < t.sack_high;) {
+        moved = false;
+        for (uint8_t i = 0; i < t.peer_sack_count; ++i) {
+            if (Seq(t.peer_sack[i].left) <= seq && seq < Seq(t.peer_sack[i].right)) {
+                seq = Seq(t.peer_sack[i].right);
+                moved = true;
+            }
+        }
+    }
+    if (!(seq < t.sack_high))
+        return false;
+    Seq hole_end = t.sack_high;
+    for (uint8_t i = 0; i < t.peer_sack_count; ++i)
+        if (Seq(t.peer_sack[i].left) > seq)
+            hole_end = seq_min(hole_end, Seq(t.peer_sack[i].left));
+    uint32_t offset = static_cast<uint32_t>(seq - t.snd_una);
+    if (offset >= t.sendq.bytes)
+        return false;
+    uint32_t len = std::min({uint32_t{t.snd_mss}, static_cast<uint32_t>(hole_end - seq),
+                             t.sendq.bytes - offset});
+    t.rtt_timing = false;
+    ++counters_.RetransSegs;
+    ++counters_.TCPSACKRetrans;
+    send_segment(t, seq, len, kAck);
+    t.retx_next = seq + len;
+    return true;
 }
 
 void Engine::output(Tcb& t) {
@@ -176,8 +215,8 @@ void Engine::output(Tcb& t) {
     if (!data_state)
         return;
     if (t.snd_max > t.snd_una) {
-        if (t.timer_kind != TimerKind::Retransmit)
-            arm_timer(t, TimerKind::Retransmit, t.rto_us);
+        if (t.timer_kind != TimerKind::Retransmit && t.timer_kind != TimerKind::LossProbe)
+            arm_retransmit_timer(t);
     } else if (t.sendq.bytes > 0 && t.snd_wnd == 0) {
         if (t.timer_kind != TimerKind::Persist)
             arm_timer(t, TimerKind::Persist, t.rto_us);

@@ -24,6 +24,9 @@ void Engine::on_timer(Tcb& t) {
     TimerKind kind = t.timer_kind;
     t.timer_kind = TimerKind::None;
     switch (kind) {
+    case TimerKind::LossProbe:
+        send_loss_probe(t);
+        break;
     case TimerKind::Retransmit:
         on_retransmit_timeout(t);
         break;
@@ -46,6 +49,39 @@ void Engine::on_timer(Tcb& t) {
     case TimerKind::None:
         break;
     }
+}
+
+void Engine::arm_retransmit_timer(Tcb& t) {
+    // RFC 8985 §7.2: PTO = 2 * SRTT, only with an RTT sample, outside
+    // recovery, once per episode, and never later than the RTO itself.
+    if (config_.tail_loss_probe && t.srtt_us > 0 && !t.in_recovery && !t.probe_sent &&
+        t.state != State::SynReceived) {
+        uint64_t pto = std::max(2 * t.srtt_us, config_.tlp_min_us);
+        if (pto < t.rto_us) {
+            arm_timer(t, TimerKind::LossProbe, pto);
+            return;
+        }
+    }
+    arm_timer(t, TimerKind::Retransmit, t.rto_us);
+}
+
+// RFC 8985 §7.3: resend the last segment so that a lost tail draws a SACK
+// (and fast recovery) instead of waiting for the RTO.
+void Engine::send_loss_probe(Tcb& t) {
+    t.probe_sent = true;
+    uint32_t flight_data = std::min(static_cast<uint32_t>(t.snd_max - t.snd_una), t.sendq.bytes);
+    if (flight_data == 0) {
+        retransmit_first(t);  // only a FIN is outstanding
+    } else {
+        uint32_t len = std::min<uint32_t>(flight_data, t.snd_mss);
+        Seq seq = t.snd_una + (flight_data - len);
+        ++counters_.RetransSegs;
+        t.rtt_timing = false;
+        bool fin = t.fin_sent() && seq + len == t.fin_seq;
+        send_segment(t, seq, len, kAck | kPsh | (fin ? kFin : 0));
+    }
+    ++counters_.TCPLossProbes;
+    arm_timer(t, TimerKind::Retransmit, t.rto_us);
 }
 
 void Engine::on_retransmit_timeout(Tcb& t) {
@@ -75,6 +111,9 @@ void Engine::on_retransmit_timeout(Tcb& t) {
     t.cwnd = t.snd_mss;
     t.in_recovery = false;
     t.dupacks = 0;
+    t.peer_sack_count = 0;  // start over: the peer may have dropped what it SACKed
+    t.sack_high = t.snd_una;
+    t.retx_next = t.snd_una;
     t.rtt_timing = false;
     t.snd_nxt = t.snd_una;
     output(t);

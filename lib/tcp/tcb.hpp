@@ -6,6 +6,8 @@
 #include <cstdint>
 
 #include "lib/tcp/mbuf_queue.hpp"
+#include "lib/tcp/options.hpp"
+#include "lib/tcp/reassembly.hpp"
 #include "lib/tcp/seq.hpp"
 #include "lib/tcp/timer_wheel.hpp"
 
@@ -42,7 +44,13 @@ static_assert(sizeof(FlowKey) == 12);
 
 // Which timer the connection's single timer node stands for; only one is
 // ever needed at a time.
-enum class TimerKind : uint8_t { None, Retransmit, Persist, FinWait2 };
+enum class TimerKind : uint8_t {
+    None,
+    LossProbe,   // RFC 8985 §7: a tail loss probe before the RTO
+    Retransmit,
+    Persist,
+    FinWait2,
+};
 
 enum class CloseReason : uint8_t {
     Normal,      // both FINs exchanged
@@ -95,11 +103,19 @@ struct Tcb {
     uint32_t ssthresh = 0;
     bool in_recovery = false;
     Seq recover;
+    // What the peer's SACK blocks (RFC 2018) say it holds above SND.UNA: the
+    // latest blocks and the highest byte, for loss recovery (RFC 6675).
+    SackBlock peer_sack[kMaxSackBlocks];
+    uint8_t peer_sack_count = 0;
+    Seq sack_high;
+    Seq retx_next;                // recovery: first byte not yet retransmitted
+    bool probe_sent = false;      // a tail loss probe is out since the last new ACK
 
     // Buffers: payload only. sendq's head byte has sequence number snd_una
     // (once the SYN is acknowledged).
     MbufQueue sendq;
     MbufQueue recvq;
+    ReassemblyQueue ooo;          // segments beyond a hole, with their SACK blocks
 
     // Lifecycle flags.
     bool fin_queued = false;      // service asked to send FIN after sendq

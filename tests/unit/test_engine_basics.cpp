@@ -39,9 +39,11 @@ struct Established {
     uint32_t iss = 0;
     uint32_t peer_nxt = kPeerIsn + 1;  // next sequence number we (the peer) send
 
-    explicit Established(const tcp::EngineConfig& cfg = EngineHarness::default_config()) : h(cfg) {
+    explicit Established(const tcp::EngineConfig& cfg = EngineHarness::default_config(),
+                         bool sack = false)
+        : h(cfg) {
         h.listen(80, &svc);
-        h.deliver(syn_with(true, false, false, false));
+        h.deliver(syn_with(true, false, sack, false));
         Sent synack = h.pop();
         iss = synack.seq.v;
         h.deliver(ack());
@@ -240,14 +242,66 @@ TEST_CASE("ESTABLISHED: a duplicate segment is re-ACKed and not delivered twice"
     CHECK(c.svc.received == "abc");
 }
 
-TEST_CASE("ESTABLISHED: an out-of-order segment is dropped with a duplicate ACK", "[tcp][data]") {
-    Established c;
-    c.peer_nxt += 100;
-    c.h.deliver(c.data("later"));
+TEST_CASE("ESTABLISHED: out-of-order segments are held, reported in SACK blocks, and delivered "
+          "when the hole fills (RFC 2018 §4)", "[tcp][data][sack]") {
+    Established c(EngineHarness::default_config(), true);
+    uint32_t base = c.peer_nxt;
+    auto at = [&](uint32_t offset, const std::string& text) {
+        SegmentSpec s = c.data(text);
+        s.seq = base + offset;
+        return s;
+    };
+    c.h.deliver(at(10, "KLMNO"));          // hole at 0..9
     Sent dup = c.h.pop();
-    CHECK(dup.ack.v == kPeerIsn + 1);
+    CHECK(dup.ack.v == base);              // a duplicate ACK, sent at once
+    REQUIRE(dup.opts.sack_count == 1);
+    CHECK(dup.opts.sack[0].left == base + 10);
+    CHECK(dup.opts.sack[0].right == base + 15);
+    c.h.deliver(at(20, "UVWXY"));          // a second island
+    Sent dup2 = c.h.pop();
+    REQUIRE(dup2.opts.sack_count == 2);
+    CHECK(dup2.opts.sack[0].left == base + 20);  // the newest block first
+    CHECK(dup2.opts.sack[1].left == base + 10);
+    c.h.deliver(at(12, "MNOPQRST"));       // overlaps the first, bridges to the second
+    Sent dup3 = c.h.pop();
+    REQUIRE(dup3.opts.sack_count == 1);
+    CHECK(dup3.opts.sack[0].left == base + 10);
+    CHECK(dup3.opts.sack[0].right == base + 25);
     CHECK(c.svc.received.empty());
-    CHECK(c.h.counters.TCPOFODrop == 1);
+    c.h.deliver(at(0, "ABCDEFGHIJ"));      // fills the hole
+    Sent ack = c.h.pop();
+    CHECK(ack.ack.v == base + 25);
+    CHECK(ack.opts.sack_count == 0);
+    CHECK(c.svc.received == "ABCDEFGHIJKLMNOPQRSTUVWXY");
+    CHECK(c.h.counters.TCPOFOQueue == 3);
+    CHECK(c.h.counters.TCPOFOMerge == 3);
+}
+
+TEST_CASE("ESTABLISHED: without SACK an out-of-order segment still waits for the hole",
+          "[tcp][data]") {
+    Established c;
+    uint32_t base = c.peer_nxt;
+    SegmentSpec later = c.data("world");
+    later.seq = base + 6;
+    c.h.deliver(later);
+    Sent dup = c.h.pop();
+    CHECK(dup.ack.v == base);
+    CHECK(dup.opts.sack_count == 0);
+    c.h.deliver(c.data("hello "));
+    CHECK(c.h.pop().ack.v == base + 11);
+    CHECK(c.svc.received == "hello world");
+}
+
+TEST_CASE("ESTABLISHED: data beyond the window is trimmed, not queued", "[tcp][data]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.rcvbuf = 1500;
+    Established c(cfg);
+    c.svc.read_data = false;
+    c.h.deliver(c.data(std::string(1900, 'z')));
+    Sent ack = c.h.pop();
+    CHECK(ack.ack.v == c.peer_nxt + 1500);
+    CHECK(ack.window == 0);
+    CHECK(c.h.counters.TCPRcvQDrop == 1900 - 1500);
 }
 
 TEST_CASE("ESTABLISHED: service data goes out in MSS segments and is freed when ACKed",
@@ -573,4 +627,59 @@ TEST_CASE("TIME_WAIT: a full table closes without TIME_WAIT, counted", "[tcp][cl
     CHECK(c.h.tw() == nullptr);
     CHECK(c.h.conn() == nullptr);
     CHECK(c.h.counters.TCPTimeWaitOverflow == 1);
+}
+
+TEST_CASE("ESTABLISHED: a lost tail draws a loss probe after 2*SRTT, before the RTO "
+          "(RFC 8985 §7)", "[tcp][timers][recovery]") {
+    Established c;
+    tcp::Tcb* t = c.svc.conn;
+    c.h.engine->send(*t, "abc", 3);  // one exchange for an RTT sample
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    c.h.now_us += 20'000;
+    c.h.deliver(c.ack(c.iss + 4));
+    REQUIRE(t->srtt_us == 20'000);
+    std::string two(2800, 'd');
+    c.h.engine->send(*t, two.data(), two.size());
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    c.h.pop();
+    c.h.advance_ms(39);
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(1);  // PTO = 2 * SRTT = 40 ms
+    Sent probe = c.h.pop();
+    CHECK(probe.seq.v == c.iss + 4 + 1400);  // the last segment again
+    CHECK(probe.payload.size() == 1400);
+    CHECK(c.h.counters.TCPLossProbes == 1);
+    c.h.advance_ms(199);
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(1);  // then the RTO (200 ms floor) from the probe on
+    CHECK(c.h.pop().seq.v == c.iss + 4);
+}
+
+TEST_CASE("ESTABLISHED: SACK blocks above a hole trigger its retransmission at once "
+          "(RFC 6675, RFC 5827)", "[tcp][recovery][sack]") {
+    Established c(EngineHarness::default_config(), true);
+    tcp::Tcb* t = c.svc.conn;
+    std::string data(1400 * 6, 'e');
+    c.h.engine->send(*t, data.data(), data.size());
+    c.h.engine->flush(c.h.now_us);
+    for (int i = 0; i < 6; ++i)
+        c.h.pop();
+    uint32_t first = c.iss + 1;
+    // Segments 2 and 4..6 arrived: two holes.
+    SegmentSpec dup = c.ack(first);
+    dup.opts.sack_count = 2;
+    dup.opts.sack[0] = {first + 3 * 1400, first + 6 * 1400};
+    dup.opts.sack[1] = {first + 1400, first + 2 * 1400};
+    c.h.deliver(dup);
+    Sent r1 = c.h.pop();
+    Sent r2 = c.h.pop();
+    CHECK(r1.seq.v == first);             // the first hole
+    CHECK(r2.seq.v == first + 2 * 1400);  // and the second, skipping the SACKed one
+    CHECK(t->in_recovery);
+    CHECK(c.h.counters.TCPSackRecovery == 1);
+    c.h.deliver(c.ack(first + 6 * 1400));
+    CHECK_FALSE(t->in_recovery);
+    CHECK(t->sendq.bytes == 0);
 }

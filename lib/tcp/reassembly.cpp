@@ -1,0 +1,109 @@
+#include "lib/tcp/reassembly.hpp"
+
+namespace tcpterm::tcp {
+
+bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
+    Seq end = seq + m->data_len;
+    rte_mbuf* prev = nullptr;
+    rte_mbuf* cur = head_;
+    while (cur && seq_of(cur) < seq) {
+        prev = cur;
+        cur = cur->next;
+    }
+    // Trim against the segment before: it may cover our start.
+    if (prev && end_of(prev) > seq) {
+        if (end_of(prev) >= end) {
+            rte_pktmbuf_free_seg(m);  // nothing new
+            return false;
+        }
+        uint32_t overlap = static_cast<uint32_t>(end_of(prev) - seq);
+        rte_pktmbuf_adj(m, static_cast<uint16_t>(overlap));
+        seq = seq + overlap;
+    }
+    // Segments we cover entirely go; one that covers our tail trims us.
+    while (cur && end >= end_of(cur)) {
+        rte_mbuf* gone = cur;
+        cur = cur->next;
+        bytes_ -= gone->data_len;
+        --count_;
+        gone->next = nullptr;
+        rte_pktmbuf_free_seg(gone);
+    }
+    if (cur && end > seq_of(cur)) {
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(end - seq_of(cur)));
+        end = seq_of(cur);
+    }
+    if (m->data_len == 0 || count_ >= kMaxSegments) {
+        if (prev)
+            prev->next = cur;
+        else
+            head_ = cur;
+        rte_pktmbuf_free_seg(m);
+        return false;
+    }
+    m->hash.usr = seq.v;
+    m->next = cur;
+    if (prev)
+        prev->next = m;
+    else
+        head_ = m;
+    bytes_ += m->data_len;
+    ++count_;
+    last_seq_ = seq;
+    return true;
+}
+
+Seq ReassemblyQueue::drain_in_order(Seq rcv_nxt, MbufQueue& into) {
+    while (head_ && seq_of(head_) <= rcv_nxt) {
+        rte_mbuf* m = head_;
+        head_ = m->next;
+        bytes_ -= m->data_len;
+        --count_;
+        if (end_of(m) <= rcv_nxt) {  // all old
+            m->next = nullptr;
+            rte_pktmbuf_free_seg(m);
+            continue;
+        }
+        uint32_t overlap = static_cast<uint32_t>(rcv_nxt - seq_of(m));
+        rte_pktmbuf_adj(m, static_cast<uint16_t>(overlap));
+        rcv_nxt += m->data_len;
+        into.push_back(m);
+    }
+    return rcv_nxt;
+}
+
+uint8_t ReassemblyQueue::sack_blocks(SackBlock* out, uint8_t max) const {
+    if (!head_ || max == 0)
+        return 0;
+    // Contiguous runs, in order; the one holding last_seq_ goes first.
+    SackBlock runs[kMaxSegments];
+    uint8_t n = 0, first = 0;
+    for (const rte_mbuf* m = head_; m; m = m->next) {
+        if (n > 0 && Seq(runs[n - 1].right) == seq_of(m)) {
+            runs[n - 1].right = end_of(m).v;
+        } else {
+            runs[n++] = {seq_of(m).v, end_of(m).v};
+        }
+        if (seq_of(m) == last_seq_)
+            first = static_cast<uint8_t>(n - 1);
+    }
+    uint8_t written = 0;
+    out[written++] = runs[first];
+    for (uint8_t i = 0; i < n && written < max; ++i)
+        if (i != first)
+            out[written++] = runs[i];
+    return written;
+}
+
+void ReassemblyQueue::clear() {
+    while (head_) {
+        rte_mbuf* next = head_->next;
+        head_->next = nullptr;
+        rte_pktmbuf_free_seg(head_);
+        head_ = next;
+    }
+    bytes_ = 0;
+    count_ = 0;
+}
+
+}  // namespace tcpterm::tcp

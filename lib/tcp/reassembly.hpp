@@ -1,0 +1,52 @@
+// Out-of-order segments held until the hole before them fills (RFC 9293
+// §3.10.7.4 "segment text": segments beyond RCV.NXT may be kept), and the
+// SACK blocks that describe them (RFC 2018 §4). Payload stays in the received
+// mbufs; each mbuf's hash.usr holds the sequence number of its first byte.
+#pragma once
+
+#include <cstdint>
+
+#include <rte_mbuf.h>
+
+#include "lib/tcp/mbuf_queue.hpp"
+#include "lib/tcp/options.hpp"
+#include "lib/tcp/seq.hpp"
+
+namespace tcpterm::tcp {
+
+class ReassemblyQueue {
+public:
+    // Segments kept at most; a peer sending tiny segments cannot make us hold
+    // more mbufs than this per connection.
+    static constexpr uint32_t kMaxSegments = 64;
+
+    bool empty() const { return head_ == nullptr; }
+    uint32_t bytes() const { return bytes_; }
+    uint32_t segments() const { return count_; }
+
+    // Takes m (payload only, data_len bytes starting at seq). Parts already
+    // held are trimmed away. Returns false, and frees m, when nothing of it
+    // was new or the queue is full.
+    bool insert(rte_mbuf* m, Seq seq);
+
+    // Moves every segment that now starts at or before rcv_nxt into `into`,
+    // trimming overlap; returns the new RCV.NXT.
+    Seq drain_in_order(Seq rcv_nxt, MbufQueue& into);
+
+    // RFC 2018 §4: the block holding the most recently received segment
+    // first, then the other blocks. Returns how many were written.
+    uint8_t sack_blocks(SackBlock* out, uint8_t max) const;
+
+    void clear();
+
+private:
+    static Seq seq_of(const rte_mbuf* m) { return Seq(m->hash.usr); }
+    static Seq end_of(const rte_mbuf* m) { return Seq(m->hash.usr) + m->data_len; }
+
+    rte_mbuf* head_ = nullptr;  // sorted by sequence number, no overlaps
+    uint32_t bytes_ = 0;
+    uint32_t count_ = 0;
+    Seq last_seq_;              // first byte of the most recent insert
+};
+
+}  // namespace tcpterm::tcp

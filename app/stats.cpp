@@ -3,6 +3,9 @@
 #include <cinttypes>
 #include <cstdlib>
 #include <mutex>
+#include <string>
+
+#include "lib/net/ipv4_addr.hpp"
 
 #include <rte_telemetry.h>
 
@@ -68,6 +71,48 @@ int telemetry_worker(const char*, const char* params, rte_tel_data* d) {
     return 0;
 }
 
+// /tcpterm/connect,A.B.C.D:PORT[,SERVICE[,LOCALPORT]]: worker 0 opens a
+// connection (active open), e.g. to watch SYN_SENT or a simultaneous open.
+int telemetry_connect(const char*, const char* params, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    if (!params || g_workers.empty())
+        return -EINVAL;
+    std::string text(params);
+    std::vector<std::string> parts;
+    for (size_t start = 0;;) {
+        size_t comma = text.find(',', start);
+        parts.push_back(text.substr(start, comma - start));
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    size_t colon = parts[0].find(':');
+    if (colon == std::string::npos)
+        return -EINVAL;
+    auto addr = net::parse_ipv4(parts[0].substr(0, colon));
+    char* end = nullptr;
+    unsigned long port = std::strtoul(parts[0].c_str() + colon + 1, &end, 10);
+    if (!addr || *end != '\0' || port == 0 || port > 65535)
+        return -EINVAL;
+    ConnectCommand command;
+    command.raddr = *addr;
+    command.rport = static_cast<uint16_t>(port);
+    std::string service = parts.size() > 1 ? parts[1] : "discard";
+    if (service.size() >= sizeof(command.service))
+        return -EINVAL;
+    std::copy(service.begin(), service.end(), command.service);
+    if (parts.size() > 2) {
+        unsigned long lport = std::strtoul(parts[2].c_str(), &end, 10);
+        if (*end != '\0' || lport == 0 || lport > 65535)
+            return -EINVAL;
+        command.lport = static_cast<uint16_t>(lport);
+    }
+    bool queued = g_workers[0]->commands().post(command);
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_int(d, "queued", queued ? 1 : 0);
+    return 0;
+}
+
 }  // namespace
 
 void register_telemetry(const std::vector<Worker*>& workers) {
@@ -79,6 +124,8 @@ void register_telemetry(const std::vector<Worker*>& workers) {
                                "All tcpterm counters, summed over workers. No parameters");
     rte_telemetry_register_cmd("/tcpterm/worker", telemetry_worker,
                                "One worker's counters. Parameter: worker id");
+    rte_telemetry_register_cmd("/tcpterm/connect", telemetry_connect,
+                               "Open a connection. Parameters: A.B.C.D:PORT[,SERVICE[,LOCALPORT]]");
 }
 
 void unregister_telemetry() {

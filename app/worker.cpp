@@ -23,7 +23,11 @@ void count_tx_drops(rte_mbuf** unsent, uint16_t count, void* userdata) {
 Worker::Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
                const net::InterfaceConfig& iface, const tcp::EngineConfig& engine,
                rte_mempool* pool)
-    : id_(id), port_(port), queue_(queue), iface_(iface, counters_.net, *this, pool) {
+    : id_(id),
+      port_(port),
+      queue_(queue),
+      iface_(iface, counters_.net, *this, pool),
+      commands_("cmd_w" + std::to_string(id)) {
     tx_buffer_ = static_cast<rte_eth_dev_tx_buffer*>(
         rte_zmalloc("tx_buffer", RTE_ETH_TX_BUFFER_SIZE(kBurst), RTE_CACHE_LINE_SIZE));
     if (!tx_buffer_)
@@ -49,6 +53,19 @@ Worker::Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
         if (!engine_->add_listener(l))
             throw std::runtime_error("cannot add listener " + spec.text);
     }
+    for (const char* name : {"echo", "discard", "daytime", "chargen", "hold"})
+        outbound_services_[name] = make_service(name, ServiceOptions{});
+}
+
+// Off the per-packet path: at most one command per loop turn, and only when
+// the control thread posted one.
+void Worker::run_command(const ConnectCommand& command) {
+    auto it = outbound_services_.find(command.service);
+    tcp::Service* service = it == outbound_services_.end() ? nullptr : it->second.get();
+    if (!service)
+        return;
+    engine_->connect(iface_.address(), command.raddr, command.rport, service, command.lport,
+                     now_us_);
 }
 
 Worker::~Worker() {
@@ -76,6 +93,9 @@ void Worker::run(const std::atomic<bool>& stop) {
             if (iface_.input(burst[i], now_us_, tcp))
                 engine_->input(burst[i], tcp, now_us_);
         }
+        ConnectCommand command;
+        if (commands_.take(command))
+            run_command(command);
         engine_->run_timers(now_us_);
         engine_->flush(now_us_);
         rte_eth_tx_buffer_flush(port_, queue_, tx_buffer_);

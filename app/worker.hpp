@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include <rte_common.h>
 
+#include "app/commands.hpp"
 #include "app/config.hpp"
 #include "lib/net/counters.hpp"
 #include "lib/net/frame_sink.hpp"
@@ -39,12 +41,16 @@ public:
     void run(const std::atomic<bool>& stop);
 
     const WorkerCounters& counters() const { return counters_; }
+    // The control thread's way in (see commands.hpp).
+    CommandRing& commands() { return commands_; }
     unsigned id() const { return id_; }
 
     void send_frame(rte_mbuf* frame) override;
     void send_datagram(rte_mbuf* datagram) override;
 
 private:
+    void run_command(const ConnectCommand& command);
+
     unsigned id_;
     uint16_t port_;
     uint16_t queue_;
@@ -53,6 +59,9 @@ private:
     uint64_t now_us_ = 0;
     net::Interface iface_;
     std::vector<std::unique_ptr<tcp::Service>> services_;
+    // One instance of each service for connections this worker opens.
+    std::map<std::string, std::unique_ptr<tcp::Service>> outbound_services_;
+    CommandRing commands_;
     std::unique_ptr<tcp::Engine> engine_;
 };
 

@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential pkg-config meson ninja-build
-  libdpdk-dev dpdk libboost-program-options-dev catch2 libtbb-dev
+  libdpdk-dev dpdk dpdk-dev libboost-program-options-dev catch2 libtbb-dev
   # tests (clients in the client namespace, topology, fault injection)
   python3 python3-scapy hping3 nmap wrk netcat-openbsd curl iputils-ping
   iproute2 ethtool nftables procps coreutils util-linux

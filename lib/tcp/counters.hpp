@@ -17,6 +17,7 @@ namespace tcpterm::tcp {
     X(InRsts, "RST segments that reset a connection")                                    \
     X(TCPNoListener, "segments for a port with no listener or connection (answered by RST)") \
     X(ActiveOpens, "connections opened by us (SYN sent)")                                \
+    X(TCPNoEphemeralPort, "connects that found no free local port for the 4-tuple")       \
     X(PassiveOpens, "connections accepted from a SYN (SYN-ACK sent)")                    \
     X(AttemptFails, "SYN_SENT/SYN_RECEIVED connections that failed")                     \
     X(EstabResets, "ESTABLISHED/CLOSE_WAIT connections reset")                           \

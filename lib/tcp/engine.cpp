@@ -307,6 +307,10 @@ void Engine::close(Tcb& c) {
     if (c.app_closed || c.released)
         return;
     c.app_closed = true;
+    if (c.state == State::SynSent) {  // RFC 9293 §3.10.4: delete the TCB
+        close_connection(c, CloseReason::Aborted);
+        return;
+    }
     if (c.recvq.bytes > 0) {
         ++counters_.TCPAbortOnClose;
         send_rst(c);

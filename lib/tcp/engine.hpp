@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,6 +36,16 @@ public:
 
     // Returns false if a listener already holds addr:port.
     bool add_listener(const Listener& listener);
+    // Extra condition on the local ports connect() picks (for RSS affinity:
+    // the reply must hash back to this worker). Set once at start.
+    void set_port_filter(std::function<bool(const FlowKey&)> filter) { port_filter_ = std::move(filter); }
+
+    // Active open (RFC 9293 OPEN): sends a SYN from laddr to raddr:rport.
+    // lport 0 picks an ephemeral port (RFC 6056). The service hears
+    // on_accept once established, or on_closed if it fails. Returns nullptr
+    // (counted) when no port or table slot is free.
+    Tcb* connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* service,
+                 uint16_t lport, uint64_t now_us);
 
     // --- packet path -------------------------------------------------------
     // Takes a TCP datagram (data at the IPv4 header) and owns it from here.
@@ -102,6 +113,11 @@ private:
     void challenge_ack(Tcb& t);
     Listener* find_listener(uint32_t addr, uint16_t port);
 
+    // engine_connect.cpp
+    uint16_t pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport);
+    void negotiate_active(Tcb& t, const Segment& s);
+    void syn_sent_input(Tcb& t, Segment& s);
+
     // engine_output.cpp: building and sending segments
     void output(Tcb& t);
     void send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags);
@@ -138,6 +154,8 @@ private:
     uint64_t now_ = 0;
     uint16_t ip_id_ = 0;
     uint8_t rcv_wscale_ = 0;     // what we offer, from rcvbuf
+    uint32_t next_ephemeral_ = 0;
+    std::function<bool(const FlowKey&)> port_filter_;
     uint64_t challenge_second_ = 0;
     uint32_t challenge_sent_ = 0;
 };

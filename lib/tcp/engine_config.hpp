@@ -24,6 +24,9 @@ struct EngineConfig {
     uint64_t rto_min_us = 200'000;       // as Linux; RFC 6298 says 1 s
     uint64_t rto_max_us = 120'000'000;
     uint32_t synack_retries = 5;
+    uint32_t syn_retries = 6;            // active open: SYN retransmissions (Linux default)
+    uint16_t ephemeral_first = 32768;    // RFC 6056 range for our own connections
+    uint16_t ephemeral_last = 60999;
     uint32_t data_retries = 15;          // like Linux tcp_retries2
     uint64_t msl_us = 30'000'000;        // TIME_WAIT lasts 2 * MSL
     uint64_t fin_timeout_us = 60'000'000; // orphaned FIN_WAIT_2 lifetime (Linux tcp_fin_timeout)

@@ -179,6 +179,10 @@ void Engine::challenge_ack(Tcb& t) {
 
 // §3.10.7.4 for SYN_RECEIVED and every synchronized state.
 void Engine::segment_arrives(Tcb& t, Segment& s) {
+    if (t.state == State::SynSent) {
+        syn_sent_input(t, s);
+        return;
+    }
     // RFC 7323 §5.3: PAWS comes before the sequence check.
     if (t.ts_ok && s.opts.has_timestamps && !s.has(kRst) && paws_reject(t, s)) {
         ++counters_.PAWSEstab;
@@ -191,6 +195,18 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     if (t.state == State::SynReceived && s.has(kSyn) && !s.has(kAck) && s.seq == t.irs) {
         rte_pktmbuf_free(s.m);
         send_syn_ack(t);
+        return;
+    }
+    // Simultaneous open (RFC 9293 Figure 8, step 6): the peer's SYN,ACK
+    // repeats its SYN and acknowledges ours. Strictly the SYN is old and
+    // would only draw an ACK; like Linux, take it as the ACK it carries.
+    if (t.state == State::SynReceived && s.has(kSyn) && s.has(kAck) && !s.has(kRst) &&
+        s.seq + 1 == t.rcv_nxt && s.ack == t.snd_nxt) {
+        if (establish(t, s) && !t.released) {
+            t.ack_now = true;
+            mark_dirty(t);
+        }
+        rte_pktmbuf_free(s.m);
         return;
     }
     // first: sequence number acceptability.

@@ -87,6 +87,17 @@ void Engine::send_loss_probe(Tcb& t) {
 void Engine::on_retransmit_timeout(Tcb& t) {
     ++counters_.TCPTimeouts;
     t.rto_us = std::min(t.rto_us * 2, config_.rto_max_us);  // RFC 6298 (5.5)
+    if (t.state == State::SynSent) {
+        if (++t.retries > config_.syn_retries) {
+            ++counters_.AttemptFails;
+            close_connection(t, CloseReason::Timeout);  // the connect timed out
+            return;
+        }
+        ++counters_.RetransSegs;
+        send_segment(t, t.iss, 0, kSyn);
+        arm_timer(t, TimerKind::Retransmit, t.rto_us);
+        return;
+    }
     if (t.state == State::SynReceived) {
         if (++t.retries > config_.synack_retries) {
             ++counters_.TCPSynAckRetransFail;

@@ -1,0 +1,155 @@
+// Active open (RFC 9293 §3.10.1 OPEN, §3.10.7.3 SYN-SENT), simultaneous open,
+// and ephemeral port selection (RFC 6056).
+#include <algorithm>
+
+#include <rte_mbuf.h>
+
+#include "lib/tcp/engine.hpp"
+#include "lib/tcp/service.hpp"
+
+namespace tcpterm::tcp {
+
+namespace {
+struct PortHashInput {
+    uint32_t laddr, raddr;
+    uint16_t rport, pad;
+};
+}  // namespace
+
+// RFC 6056 §3.3.3 (Algorithm 3, simple hash-based): each destination gets its
+// own secret starting offset, and a shared counter moves it along, so ports
+// are hard to guess yet a tuple is not reused soon. A port is taken only if
+// its 4-tuple is free in the connection table and in TIME_WAIT.
+uint16_t Engine::pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport) {
+    uint32_t first = config_.ephemeral_first, count = config_.ephemeral_last - first + 1;
+    PortHashInput in{laddr, raddr, rport, 0};
+    uint32_t offset = static_cast<uint32_t>(siphash24(config_.isn_key, &in, sizeof(in)) >> 32);
+    for (uint32_t i = 0; i < count; ++i) {
+        uint16_t port = static_cast<uint16_t>(first + (offset + next_ephemeral_ + i) % count);
+        FlowKey key{raddr, laddr, rport, port};
+        if (find(key) || time_wait_.find(key))
+            continue;
+        if (port_filter_ && !port_filter_(key))
+            continue;
+        next_ephemeral_ += i + 1;
+        return port;
+    }
+    return 0;
+}
+
+Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* service,
+                     uint16_t lport, uint64_t now_us) {
+    now_ = now_us;
+    if (lport == 0)
+        lport = pick_local_port(laddr, raddr, rport);
+    if (lport == 0) {
+        ++counters_.TCPNoEphemeralPort;
+        return nullptr;
+    }
+    FlowKey key{raddr, laddr, rport, lport};
+    if (time_wait_.find(key)) {
+        ++counters_.TCPNoEphemeralPort;
+        return nullptr;
+    }
+    Tcb* t = allocate(key);
+    if (!t) {
+        ++counters_.TCPConnTableFull;
+        return nullptr;
+    }
+    t->service = service;
+    t->accepted = true;  // the service owns it from the start: it will hear on_closed
+    t->iss = Seq(make_isn(key));
+    t->snd_una = t->iss;
+    t->snd_nxt = t->iss;
+    t->snd_max = t->iss;
+    // Offer every option we have; the SYN-ACK decides (RFC 7323 §1.3).
+    t->ws_ok = config_.window_scaling;
+    t->rcv_wscale = config_.window_scaling ? rcv_wscale_ : 0;
+    t->sack_ok = config_.sack;
+    t->ts_ok = config_.timestamps;
+    t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &key, sizeof(key)));
+    t->snd_mss = 536;
+    t->rto_us = config_.rto_initial_us;
+    t->ssthresh = UINT32_MAX;
+    set_state(*t, State::SynSent);
+    ++counters_.ActiveOpens;
+    send_segment(*t, t->iss, 0, kSyn);
+    t->snd_nxt = t->iss + 1;
+    arm_timer(*t, TimerKind::Retransmit, t->rto_us);
+    return t;
+}
+
+// Takes the options of the peer's SYN or SYN-ACK in an active open.
+void Engine::negotiate_active(Tcb& t, const Segment& s) {
+    uint16_t peer_mss = s.opts.has_mss ? s.opts.mss : 536;
+    t.snd_mss = std::max<uint16_t>(std::min(peer_mss, config_.mss), 64);
+    if (t.ws_ok && s.opts.has_window_scale) {
+        t.snd_wscale = std::min(s.opts.window_scale, kMaxWindowScale);
+    } else {
+        t.ws_ok = false;
+        t.snd_wscale = t.rcv_wscale = 0;
+    }
+    t.sack_ok = t.sack_ok && s.opts.sack_permitted;
+    t.ts_ok = t.ts_ok && s.opts.has_timestamps;
+    if (t.ts_ok) {
+        t.ts_recent = s.opts.ts_val;
+        t.ts_recent_stamp = now_;
+        t.snd_mss -= 12;
+    }
+    t.irs = s.seq;
+    t.rcv_nxt = s.seq + 1;
+    t.cwnd = config_.initial_cwnd_segments * t.snd_mss;
+}
+
+// §3.10.7.3 SYN-SENT.
+void Engine::syn_sent_input(Tcb& t, Segment& s) {
+    // first: the ACK, if any, must acknowledge our SYN.
+    bool ack_ok = s.has(kAck) && t.iss < s.ack && s.ack <= t.snd_nxt;
+    if (s.has(kAck) && !ack_ok) {
+        if (s.has(kRst))
+            rte_pktmbuf_free(s.m);
+        else
+            reply_rst(s);  // <SEQ=SEG.ACK><CTL=RST>
+        return;
+    }
+    // second: RST. Only with an acceptable ACK (RFC 5961 §3.2 for SYN-SENT).
+    if (s.has(kRst)) {
+        rte_pktmbuf_free(s.m);
+        if (ack_ok) {
+            ++counters_.AttemptFails;
+            ++counters_.InRsts;
+            close_connection(t, CloseReason::Refused);  // "connection reset"
+        }
+        return;
+    }
+    // fourth: SYN.
+    if (!s.has(kSyn)) {
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    negotiate_active(t, s);
+    t.snd_wnd = s.window;  // a SYN's window is never scaled
+    t.max_snd_wnd = t.snd_wnd;
+    t.snd_wl1 = s.seq;
+    t.snd_wl2 = s.ack;
+    rte_pktmbuf_free(s.m);  // data on a SYN is not queued; the peer resends it
+    if (ack_ok) {
+        t.snd_una = s.ack;
+        set_state(t, State::Established);
+        t.retries = 0;
+        cancel_timer(t);
+        t.ack_now = true;
+        mark_dirty(t);
+        t.snd_wnd = uint32_t{s.window} << t.snd_wscale;
+        if (t.service)
+            t.service->on_accept(*this, t);
+        return;
+    }
+    // Simultaneous open: both SYNs crossed. SYN_RECEIVED, answer SYN,ACK.
+    set_state(t, State::SynReceived);
+    t.retries = 0;
+    send_syn_ack(t);
+    arm_timer(t, TimerKind::Retransmit, t.rto_us);
+}
+
+}  // namespace tcpterm::tcp

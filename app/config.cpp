@@ -151,6 +151,11 @@ po::options_description describe() {
         ("tcp.rto_max_ms", s()->default_value("120000"), "upper bound of the RTO (100..600000)")
         ("tcp.synack_retries", s()->default_value("5"), "SYN-ACK retransmissions before giving up (0..20)")
         ("tcp.retries", s()->default_value("15"), "data retransmissions before aborting (1..30)")
+        ("tcp.user_timeout_ms", s()->default_value("0"), "abort when sent data stays unacknowledged this long; 0: only tcp.retries decides (0..3600000)")
+        ("tcp.uto_advertise", s()->default_value("false"), "send tcp.user_timeout_ms in SYNs as the RFC 5482 User Timeout Option (true/false)")
+        ("tcp.uto_accept", s()->default_value("true"), "let a peer's User Timeout Option set the user timeout, within the bounds below (true/false)")
+        ("tcp.uto_min_ms", s()->default_value("10000"), "lower bound on a peer-set user timeout, RFC 5482 L_LIMIT (1000..3600000)")
+        ("tcp.uto_max_ms", s()->default_value("600000"), "upper bound on a peer-set user timeout, RFC 5482 U_LIMIT (1000..86400000)")
         ("tcp.msl_ms", s()->default_value("30000"), "maximum segment lifetime; TIME_WAIT is 2*MSL (1..300000)")
         ("tcp.fin_timeout_ms", s()->default_value("60000"), "how long a closed connection waits in FIN_WAIT_2 for the peer's FIN (1..600000)")
         ("tcp.rfc1337", s()->default_value("true"), "RSTs do not end TIME_WAIT (RFC 1337) (true/false)")
@@ -210,6 +215,15 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
         static_cast<uint32_t>(parse_uint("tcp.synack_retries", get(vm, "tcp.synack_retries"), 0, 20));
     e.data_retries = static_cast<uint32_t>(parse_uint("tcp.retries", get(vm, "tcp.retries"), 1, 30));
     e.msl_us = 1000 * parse_uint("tcp.msl_ms", get(vm, "tcp.msl_ms"), 1, 300000);
+    e.user_timeout_us = 1000 * parse_uint("tcp.user_timeout_ms", get(vm, "tcp.user_timeout_ms"), 0, 3600000);
+    e.uto_advertise = parse_bool("tcp.uto_advertise", get(vm, "tcp.uto_advertise"));
+    e.uto_accept = parse_bool("tcp.uto_accept", get(vm, "tcp.uto_accept"));
+    e.uto_min_us = 1000 * parse_uint("tcp.uto_min_ms", get(vm, "tcp.uto_min_ms"), 1000, 3600000);
+    e.uto_max_us = 1000 * parse_uint("tcp.uto_max_ms", get(vm, "tcp.uto_max_ms"), 1000, 86400000);
+    if (e.uto_min_us > e.uto_max_us)
+        bad("tcp.uto_min_ms", get(vm, "tcp.uto_min_ms"), "at most tcp.uto_max_ms (" + get(vm, "tcp.uto_max_ms") + ")");
+    if (e.uto_advertise && e.user_timeout_us == 0)
+        bad("tcp.uto_advertise", get(vm, "tcp.uto_advertise"), "false while tcp.user_timeout_ms is 0 (nothing to advertise)");
     e.fin_timeout_us = 1000 * parse_uint("tcp.fin_timeout_ms", get(vm, "tcp.fin_timeout_ms"), 1, 600000);
     e.rfc1337 = parse_bool("tcp.rfc1337", get(vm, "tcp.rfc1337"));
     e.challenge_ack_per_second = static_cast<uint32_t>(

@@ -32,6 +32,8 @@ namespace tcpterm::tcp {
     X(TCPSynAckRetransFail, "SYN_RECEIVED entries dropped after the last SYN-ACK retry")  \
     X(TCPTimeouts, "retransmission timer expiries")                                      \
     X(TCPAbortOnTimeout, "connections aborted after the retransmission limit")          \
+    X(TCPAbortOnUserTimeout, "connections aborted because data stayed unacknowledged past the user timeout (RFC 5482)") \
+    X(TCPUserTimeoutReceived, "peers' User Timeout options honoured (RFC 5482)")         \
     X(TCPAbortOnData, "connections reset because data arrived after close()")           \
     X(TCPAbortOnClose, "connections reset because close() left unread data")            \
     X(TCPAbortByService, "connections reset by the service (abort)")                     \

@@ -89,6 +89,9 @@ private:
     void arm_timer(Tcb& t, TimerKind kind, uint64_t delay_us);
     // With data in flight: a loss probe first when TLP applies, else the RTO.
     void arm_retransmit_timer(Tcb& t);
+    // The RTO, cut short where the user timeout (RFC 5482) runs out first.
+    uint64_t retransmit_delay(const Tcb& t) const;
+    void apply_peer_user_timeout(Tcb& t, const TcpOptions& opts);
     void cancel_timer(Tcb& t);
     uint32_t make_isn(const FlowKey& key) const;
     uint32_t ts_now(const Tcb& t) const;

@@ -28,6 +28,15 @@ struct EngineConfig {
     uint16_t ephemeral_first = 32768;    // RFC 6056 range for our own connections
     uint16_t ephemeral_last = 60999;
     uint32_t data_retries = 15;          // like Linux tcp_retries2
+    // RFC 5482 User Timeout: how long sent data may stay unacknowledged
+    // before the connection is aborted (0: only the retry count decides),
+    // whether we advertise it in SYNs, and whether and within which bounds
+    // the peer's advertised value replaces it.
+    uint64_t user_timeout_us = 0;
+    bool uto_advertise = false;
+    bool uto_accept = true;
+    uint64_t uto_min_us = 10'000'000;    // L_LIMIT
+    uint64_t uto_max_us = 600'000'000;   // U_LIMIT
     uint64_t msl_us = 30'000'000;        // TIME_WAIT lasts 2 * MSL
     uint64_t fin_timeout_us = 60'000'000; // orphaned FIN_WAIT_2 lifetime (Linux tcp_fin_timeout)
     bool rfc1337 = true;                 // RSTs do not end TIME_WAIT

@@ -69,6 +69,7 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
     t->ts_ok = config_.timestamps;
     t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &key, sizeof(key)));
     t->snd_mss = 536;
+    t->user_timeout_us = config_.user_timeout_us;
     t->rto_us = config_.rto_initial_us;
     t->ssthresh = UINT32_MAX;
     set_state(*t, State::SynSent);
@@ -96,6 +97,7 @@ void Engine::negotiate_active(Tcb& t, const Segment& s) {
         t.ts_recent_stamp = now_;
         t.snd_mss -= 12;
     }
+    apply_peer_user_timeout(t, s.opts);
     t.irs = s.seq;
     t.rcv_nxt = s.seq + 1;
     t.cwnd = config_.initial_cwnd_segments * t.snd_mss;

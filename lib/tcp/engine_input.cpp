@@ -125,6 +125,7 @@ void Engine::listen_input(Listener& l, Segment& s) {
         t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &s.key, sizeof(s.key)));
         t->snd_mss -= 12;  // every segment carries the timestamp option
     }
+    apply_peer_user_timeout(*t, s.opts);
     t->rto_us = config_.rto_initial_us;
     t->cwnd = config_.initial_cwnd_segments * t->snd_mss;
     t->ssthresh = UINT32_MAX;
@@ -469,6 +470,7 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
         on_new_ack(t, acked);
         t.retries = 0;
         t.probe_sent = false;
+        t.stall_since = now_;
         if (t.snd_una == t.snd_max)
             cancel_timer(t);
         else

@@ -91,6 +91,14 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         o.has_window_scale = t.ws_ok;
         o.window_scale = t.rcv_wscale;
         o.sack_permitted = t.sack_ok;
+        if (config_.uto_advertise && config_.user_timeout_us > 0) {
+            // RFC 5482 §4.1: seconds, or minutes when seconds do not fit 15 bits.
+            uint64_t seconds = config_.user_timeout_us / 1'000'000;
+            o.has_user_timeout = true;
+            o.user_timeout_minutes = seconds > 0x7fff;
+            o.user_timeout = static_cast<uint16_t>(
+                std::min<uint64_t>(o.user_timeout_minutes ? (seconds + 59) / 60 : seconds, 0x7fff));
+        }
         opt_len = write_syn_options(opt_buf, o);
         // A SYN's window is never scaled (RFC 7323 §2.2).
         uint32_t space = std::min<uint32_t>(config_.rcvbuf, 65535);
@@ -190,6 +198,8 @@ void Engine::output(Tcb& t) {
                       t.state == State::FinWait1 || t.state == State::Closing ||
                       t.state == State::LastAck;
     bool sent = false;
+    if (t.snd_max == t.snd_una)
+        t.stall_since = now_;  // the user timeout counts from the first unacknowledged send
     while (data_state) {
         uint32_t flight = static_cast<uint32_t>(t.snd_nxt - t.snd_una);
         uint32_t avail = t.sendq.bytes > flight ? t.sendq.bytes - flight : 0;

@@ -51,18 +51,37 @@ void Engine::on_timer(Tcb& t) {
     }
 }
 
+uint64_t Engine::retransmit_delay(const Tcb& t) const {
+    if (t.user_timeout_us == 0)
+        return t.rto_us;
+    uint64_t deadline = t.stall_since + t.user_timeout_us;
+    uint64_t left = deadline > now_ ? deadline - now_ : 0;
+    return std::max<uint64_t>(std::min(t.rto_us, left), config_.timer_tick_us);
+}
+
+// RFC 5482 §3.1: USER_TIMEOUT = min(U_LIMIT, max(ADV_UTO, L_LIMIT)) when the
+// peer advertised one and we let it change ours.
+void Engine::apply_peer_user_timeout(Tcb& t, const TcpOptions& opts) {
+    t.user_timeout_us = config_.user_timeout_us;
+    if (!opts.has_user_timeout || !config_.uto_accept || opts.user_timeout == 0)
+        return;
+    uint64_t adv = uint64_t{opts.user_timeout} * (opts.user_timeout_minutes ? 60 : 1) * 1'000'000;
+    t.user_timeout_us = std::min(config_.uto_max_us, std::max(adv, config_.uto_min_us));
+    ++counters_.TCPUserTimeoutReceived;
+}
+
 void Engine::arm_retransmit_timer(Tcb& t) {
     // RFC 8985 §7.2: PTO = 2 * SRTT, only with an RTT sample, outside
     // recovery, once per episode, and never later than the RTO itself.
     if (config_.tail_loss_probe && t.srtt_us > 0 && !t.in_recovery && !t.probe_sent &&
         t.state != State::SynReceived) {
         uint64_t pto = std::max(2 * t.srtt_us, config_.tlp_min_us);
-        if (pto < t.rto_us) {
+        if (pto < retransmit_delay(t)) {
             arm_timer(t, TimerKind::LossProbe, pto);
             return;
         }
     }
-    arm_timer(t, TimerKind::Retransmit, t.rto_us);
+    arm_timer(t, TimerKind::Retransmit, retransmit_delay(t));
 }
 
 // RFC 8985 §7.3: resend the last segment so that a lost tail draws a SACK
@@ -81,7 +100,7 @@ void Engine::send_loss_probe(Tcb& t) {
         send_segment(t, seq, len, kAck | kPsh | (fin ? kFin : 0));
     }
     ++counters_.TCPLossProbes;
-    arm_timer(t, TimerKind::Retransmit, t.rto_us);
+    arm_timer(t, TimerKind::Retransmit, retransmit_delay(t));
 }
 
 void Engine::on_retransmit_timeout(Tcb& t) {
@@ -110,6 +129,12 @@ void Engine::on_retransmit_timeout(Tcb& t) {
         arm_timer(t, TimerKind::Retransmit, t.rto_us);
         return;
     }
+    if (t.user_timeout_us != 0 && now_ - t.stall_since >= t.user_timeout_us) {
+        ++counters_.TCPAbortOnUserTimeout;
+        send_rst(t);
+        close_connection(t, CloseReason::Timeout);
+        return;
+    }
     if (++t.retries > config_.data_retries) {
         ++counters_.TCPAbortOnTimeout;
         send_rst(t);
@@ -132,8 +157,8 @@ void Engine::on_retransmit_timeout(Tcb& t) {
         retransmit_first(t);  // a closed window: the retransmission is the probe
     else
         ++counters_.RetransSegs;
-    if (t.timer_kind == TimerKind::None && t.snd_max > t.snd_una)
-        arm_timer(t, TimerKind::Retransmit, t.rto_us);
+    if (t.snd_max > t.snd_una)
+        arm_timer(t, TimerKind::Retransmit, retransmit_delay(t));
 }
 
 }  // namespace tcpterm::tcp

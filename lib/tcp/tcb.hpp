@@ -110,6 +110,8 @@ struct Tcb {
     Seq sack_high;
     Seq retx_next;                // recovery: first byte not yet retransmitted
     bool probe_sent = false;      // a tail loss probe is out since the last new ACK
+    uint64_t user_timeout_us = 0; // RFC 5482 USER_TIMEOUT in force (0: none)
+    uint64_t stall_since = 0;     // when SND.UNA last moved with data outstanding
 
     // Buffers: payload only. sendq's head byte has sequence number snd_una
     // (once the SYN is acknowledged).

@@ -683,3 +683,50 @@ TEST_CASE("ESTABLISHED: SACK blocks above a hole trigger its retransmission at o
     CHECK_FALSE(t->in_recovery);
     CHECK(t->sendq.bytes == 0);
 }
+
+TEST_CASE("LISTEN: the User Timeout Option is advertised, and a peer's is honoured within "
+          "bounds (RFC 5482 §3.1)", "[tcp][uto]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.user_timeout_us = 120'000'000;
+    cfg.uto_advertise = true;
+    cfg.uto_min_us = 10'000'000;
+    cfg.uto_max_us = 60'000'000;
+    struct Case {
+        uint16_t advertised;
+        bool minutes;
+        uint64_t expect_us;
+    } cases[] = {{5, false, 10'000'000}, {30, false, 30'000'000}, {5, true, 60'000'000}, {0, false, 120'000'000}};
+    for (const Case& k : cases) {
+        EngineHarness h(cfg);
+        RecordingService svc;
+        h.listen(80, &svc);
+        SegmentSpec syn = syn_with(true, false, false, false);
+        syn.opts.has_user_timeout = k.advertised != 0;
+        syn.opts.user_timeout = k.advertised;
+        syn.opts.user_timeout_minutes = k.minutes;
+        h.deliver(syn);
+        Sent synack = h.pop();
+        CHECK(synack.opts.has_user_timeout);
+        CHECK(synack.opts.user_timeout == 120);
+        CHECK_FALSE(synack.opts.user_timeout_minutes);
+        CHECK(h.conn()->user_timeout_us == k.expect_us);
+    }
+}
+
+TEST_CASE("ESTABLISHED: data unacknowledged past the user timeout aborts the connection "
+          "(RFC 5482)", "[tcp][uto][timers]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.user_timeout_us = 5'000'000;
+    Established c(cfg);
+    c.h.engine->send(*c.svc.conn, "x", 1);
+    c.h.engine->flush(c.h.now_us);
+    c.h.pop();
+    c.h.advance_ms(4999);  // retransmissions at 1 s and 3 s
+    CHECK(c.h.sent.size() == 2);
+    c.h.sent.clear();
+    CHECK(c.svc.conn != nullptr);
+    c.h.advance_ms(1);     // 5 s: the RTO timer is cut short to end it
+    CHECK(c.h.pop().has(kRst));
+    CHECK(c.svc.saw("closed:timeout"));
+    CHECK(c.h.counters.TCPAbortOnUserTimeout == 1);
+}

@@ -53,7 +53,8 @@ ListenSpec parse_listen(const std::string& text) {
     const std::string key = "listen";
     const std::string form =
         "[ADDR:]PORT=SERVICE[,backlog=N][,syn_backlog=N][,allow=A.B.C.D/N]...[,reject=rst|drop]"
-        "[,abort_on_overflow=true|false][,body=N] with SERVICE one of " +
+        "[,abort_on_overflow=true|false][,cookies=off|auto|always][,cookie_threshold=N][,body=N] "
+        "with SERVICE one of " +
         std::string(known_services());
     ListenSpec spec;
     spec.text = text;
@@ -102,6 +103,13 @@ ListenSpec parse_listen(const std::string& text) {
             if (value != "rst" && value != "drop")
                 bad(key + " reject", value, "rst or drop");
             spec.reject_with_rst = value == "rst";
+        } else if (name == "cookies") {
+            if (value != "off" && value != "auto" && value != "always")
+                bad(key + " cookies", value, "off, auto or always");
+            spec.cookies = value;
+        } else if (name == "cookie_threshold") {
+            spec.cookie_threshold =
+                static_cast<uint32_t>(parse_uint(key + " cookie_threshold", value, 1, 1u << 24));
         } else if (name == "abort_on_overflow") {
             spec.abort_on_overflow = parse_bool(key + " abort_on_overflow", value);
         } else if (name == "body" && spec.service == "http")
@@ -131,7 +139,9 @@ po::options_description describe() {
          "[ADDR:]PORT=SERVICE[,option=value...], repeatable; SERVICE: echo, discard, "
          "daytime, chargen, http, hold. Options: backlog=N (accept queue, 128), syn_backlog=N "
          "(SYN queue, 1024), allow=A.B.C.D/N (repeatable: only these peers), reject=rst|drop "
-         "(for others), abort_on_overflow=BOOL (RST when the accept queue is full), body=N "
+         "(for others), abort_on_overflow=BOOL (RST when the accept queue is full), "
+         "cookies=off|auto|always (SYN cookies; auto: once the SYN queue holds "
+         "cookie_threshold=N entries, default its bound), body=N "
          "(http body bytes). Flags replace the file's list. Default: 7=echo 9=discard "
          "13=daytime 19=chargen 80=http")
         ("mbufs", s()->default_value("65535"), "packet buffers in the pool (1023..4194303)")
@@ -159,6 +169,7 @@ po::options_description describe() {
         ("tcp.msl_ms", s()->default_value("30000"), "maximum segment lifetime; TIME_WAIT is 2*MSL (1..300000)")
         ("tcp.fin_timeout_ms", s()->default_value("60000"), "how long a closed connection waits in FIN_WAIT_2 for the peer's FIN (1..600000)")
         ("tcp.rfc1337", s()->default_value("true"), "RSTs do not end TIME_WAIT (RFC 1337) (true/false)")
+        ("tcp.syncookie_period_s", s()->default_value("64"), "SYN cookie secret rotation period; a cookie lives one to two periods (1..3600)")
         ("tcp.challenge_ack_limit", s()->default_value("1000"), "challenge ACKs per second per worker (1..1000000)");
     return d;
 }
@@ -226,6 +237,8 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
         bad("tcp.uto_advertise", get(vm, "tcp.uto_advertise"), "false while tcp.user_timeout_ms is 0 (nothing to advertise)");
     e.fin_timeout_us = 1000 * parse_uint("tcp.fin_timeout_ms", get(vm, "tcp.fin_timeout_ms"), 1, 600000);
     e.rfc1337 = parse_bool("tcp.rfc1337", get(vm, "tcp.rfc1337"));
+    e.cookie_period_us =
+        1'000'000 * parse_uint("tcp.syncookie_period_s", get(vm, "tcp.syncookie_period_s"), 1, 3600);
     e.challenge_ack_per_second = static_cast<uint32_t>(
         parse_uint("tcp.challenge_ack_limit", get(vm, "tcp.challenge_ack_limit"), 1, 1000000));
 }

@@ -20,6 +20,8 @@ struct ListenSpec {
     uint32_t syn_backlog = 1024;      // SYN queue
     bool abort_on_overflow = false;
     bool reject_with_rst = true;      // for peers outside `allowed`
+    std::string cookies = "auto";     // off, auto, always
+    uint32_t cookie_threshold = 0;    // 0: the SYN queue bound
     std::vector<net::Ipv4Prefix> allowed;
     ServiceOptions options;
     std::string text;   // as given, for messages

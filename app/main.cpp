@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
         engine.mss = static_cast<uint16_t>(mss);
         engine.isn_key = random_key();
         engine.ts_key = random_key();
+        engine.cookie_key = random_key();  // one for the appliance: any worker checks any cookie
 
         workers.push_back(std::make_unique<app::Worker>(0, config, config.port_id, 0, iface,
                                                         engine, pool));

@@ -48,6 +48,10 @@ Worker::Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
         l.accept_backlog = spec.backlog;
         l.abort_on_overflow = spec.abort_on_overflow;
         l.reject_with_rst = spec.reject_with_rst;
+        l.cookies = spec.cookies == "off"      ? tcp::CookieMode::Off
+                    : spec.cookies == "always" ? tcp::CookieMode::Always
+                                               : tcp::CookieMode::Auto;
+        l.cookie_threshold = spec.cookie_threshold ? spec.cookie_threshold : spec.syn_backlog;
         for (const net::Ipv4Prefix& p : spec.allowed)
             l.allowed[l.allowed_count++] = p;
         if (!engine_->add_listener(l))

@@ -23,6 +23,10 @@ namespace tcpterm::tcp {
     X(EstabResets, "ESTABLISHED/CLOSE_WAIT connections reset")                           \
     X(CurrEstab, "connections now in ESTABLISHED or CLOSE_WAIT (gauge)")                 \
     X(CurrConnections, "connection table entries in use (gauge)")                        \
+    X(SynsReceived, "SYNs that reached a listener")                                     \
+    X(SyncookiesSent, "SYN-ACKs sent with a SYN cookie (no state kept)")                 \
+    X(SyncookiesRecv, "ACKs with a valid SYN cookie (connection created)")               \
+    X(SyncookiesFailed, "ACKs at a listener with an invalid or expired cookie (dropped)") \
     X(ListenOverflows, "handshake ACKs ignored (or reset) because the accept queue was full") \
     X(ListenDrops, "SYNs dropped at a listener for any reason")                          \
     X(TCPReqQFullDrop, "SYNs dropped because the listener's SYN queue was full")         \

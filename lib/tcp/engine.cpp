@@ -53,6 +53,7 @@ Engine::Engine(const std::string& name, const EngineConfig& config, Counters& co
       pool_(pool),
       tcbs_(config.max_connections),
       time_wait_(name, config.max_time_wait),
+      cookies_(config.cookie_key, config.cookie_period_us),
       wheel_(config.timer_slots, config.timer_tick_us, now_us),
       now_(now_us) {
     rte_hash_parameters params{};

@@ -16,6 +16,7 @@
 #include "lib/tcp/engine_config.hpp"
 #include "lib/tcp/listener.hpp"
 #include "lib/tcp/segment.hpp"
+#include "lib/tcp/syncookie.hpp"
 #include "lib/tcp/tcb.hpp"
 #include "lib/tcp/time_wait.hpp"
 #include "lib/tcp/timer_wheel.hpp"
@@ -98,6 +99,10 @@ private:
 
     // engine_input.cpp: SEGMENT ARRIVES
     void listen_input(Listener& l, Segment& s);
+    // engine_syncookie.cpp
+    bool cookies_recently_sent(const Listener& l) const;
+    void send_cookie_syn_ack(Listener& l, Segment& s);
+    bool accept_cookie(Listener& l, Segment& s);
     void closed_input(Segment& s);
     void segment_arrives(Tcb& t, Segment& s);
     // engine_time_wait.cpp
@@ -134,6 +139,8 @@ private:
     bool retransmit_next_hole(Tcb& t);
     bool record_sack(Tcb& t, const TcpOptions& opts);
     void reply_rst(Segment& s);
+    void reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_t window,
+                        const uint8_t* options, size_t options_len);
     uint16_t advertise_window(Tcb& t);
 
     // engine_timers.cpp
@@ -153,6 +160,7 @@ private:
     uint32_t in_use_ = 0;
     std::vector<Listener> listeners_;
     TimeWaitTable time_wait_;
+    SynCookies cookies_;
     TimerWheel wheel_;
     uint64_t now_ = 0;
     uint16_t ip_id_ = 0;

@@ -44,6 +44,8 @@ struct EngineConfig {
     uint32_t timer_slots = 4096;
     uint64_t timer_tick_us = 1000;
     SipKey isn_key;                      // RFC 6528 secret
+    SipKey cookie_key;                   // SYN cookie master secret (per appliance)
+    uint64_t cookie_period_us = 64'000'000;  // cookie secret rotation period
     SipKey ts_key;                       // per-connection timestamp offsets
 };
 

@@ -64,8 +64,16 @@ void Engine::listen_input(Listener& l, Segment& s) {
         rte_pktmbuf_free(s.m);
         return;
     }
-    if (s.has(kAck)) {  // second: any ACK is bad here: <SEQ=SEG.ACK><CTL=RST>
-        reply_rst(s);
+    if (s.has(kAck)) {
+        // An ACK may complete a handshake we answered with a SYN cookie.
+        if (!s.has(kSyn) && l.cookies != CookieMode::Off && cookies_recently_sent(l)) {
+            if (!accept_cookie(l, s)) {
+                ++counters_.SyncookiesFailed;  // forged, stale or random: nothing is created
+                rte_pktmbuf_free(s.m);
+            }
+            return;
+        }
+        reply_rst(s);  // second: any other ACK is bad here: <SEQ=SEG.ACK><CTL=RST>
         return;
     }
     if (!s.has(kSyn)) {  // fourth: other text or control, drop
@@ -73,6 +81,7 @@ void Engine::listen_input(Listener& l, Segment& s) {
         return;
     }
     // third: SYN.
+    ++counters_.SynsReceived;
     if (!l.admits(s.key.raddr)) {
         ++counters_.TCPForeignRejected;
         ++counters_.ListenDrops;
@@ -80,6 +89,11 @@ void Engine::listen_input(Listener& l, Segment& s) {
             reply_rst(s);
         else
             rte_pktmbuf_free(s.m);
+        return;
+    }
+    if (l.cookies == CookieMode::Always ||
+        (l.cookies == CookieMode::Auto && l.syn_queue_len >= l.cookie_threshold)) {
+        send_cookie_syn_ack(l, s);
         return;
     }
     if (l.syn_queue_len >= l.syn_backlog) {

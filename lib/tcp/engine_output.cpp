@@ -233,35 +233,47 @@ void Engine::output(Tcb& t) {
     }
 }
 
-// Answers a segment that has no connection, rewriting it in place
-// (RFC 9293 §3.10.7.1): with ACK, <SEQ=SEG.ACK><CTL=RST>; without,
-// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-void Engine::reply_rst(Segment& s) {
+// Turns a received segment into our reply to it, in place (as DPDK's
+// icmpecho does): addresses and ports swapped, payload and options replaced.
+// For answers that need no connection state: RST, cookie SYN-ACK.
+void Engine::reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_t window,
+                            const uint8_t* options, size_t options_len) {
     rte_mbuf* m = s.m;
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (kIpLen + kTcpLen)));
+    if (options_len > 0 && !rte_pktmbuf_append(m, static_cast<uint16_t>(options_len))) {
+        rte_pktmbuf_free(m);
+        return;
+    }
     auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
     auto* th = reinterpret_cast<rte_tcp_hdr*>(reinterpret_cast<uint8_t*>(ip) + kIpLen);
-    Seq seq = s.has(kAck) ? s.ack : Seq(0);
-    Seq ack = s.seq + s.seg_len();
-    uint8_t flags = s.has(kAck) ? kRst : (kRst | kAck);
-    fill_ipv4(ip, s.key.laddr, s.key.raddr, kIpLen + kTcpLen, ip_id_++);
-    rte_be16_t peer_port = th->src_port;
-    th->src_port = th->dst_port;
-    th->dst_port = peer_port;
+    fill_ipv4(ip, s.key.laddr, s.key.raddr, static_cast<uint16_t>(kIpLen + kTcpLen + options_len),
+              ip_id_++);
+    th->src_port = rte_cpu_to_be_16(s.key.lport);
+    th->dst_port = rte_cpu_to_be_16(s.key.rport);
     th->sent_seq = rte_cpu_to_be_32(seq.v);
     th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? ack.v : 0);
-    th->data_off = (kTcpLen / 4) << 4;
+    th->data_off = static_cast<uint8_t>(((kTcpLen + options_len) / 4) << 4);
     th->tcp_flags = flags;
-    th->rx_win = 0;
+    th->rx_win = rte_cpu_to_be_16(window);
     th->cksum = 0;
     th->tcp_urp = 0;
-    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (kIpLen + kTcpLen)));
+    memcpy(th + 1, options, options_len);
     m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;  // drop RX flags
     m->l2_len = 0;
     m->l3_len = kIpLen;
-    m->l4_len = kTcpLen;
-    ++counters_.OutRsts;
+    m->l4_len = static_cast<uint8_t>(kTcpLen + options_len);
     ++counters_.OutSegs;
     out_.send_datagram(m);
+}
+
+// Answers a segment that has no connection (RFC 9293 §3.10.7.1): with ACK,
+// <SEQ=SEG.ACK><CTL=RST>; without, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+void Engine::reply_rst(Segment& s) {
+    ++counters_.OutRsts;
+    if (s.has(kAck))
+        reply_in_place(s, s.ack, Seq(0), kRst, 0, nullptr, 0);
+    else
+        reply_in_place(s, Seq(0), s.seq + s.seg_len(), kRst | kAck, 0, nullptr, 0);
 }
 
 }  // namespace tcpterm::tcp

@@ -12,6 +12,13 @@ namespace tcpterm::tcp {
 
 class Service;
 
+// When a listener answers SYNs with stateless SYN cookies.
+enum class CookieMode : uint8_t {
+    Off,     // never: a full SYN queue drops SYNs
+    Auto,    // once the SYN queue holds cookie_threshold entries
+    Always,  // every SYN
+};
+
 struct Listener {
     static constexpr size_t kMaxAllowed = 8;
 
@@ -26,6 +33,11 @@ struct Listener {
     std::array<net::Ipv4Prefix, kMaxAllowed> allowed{};
     uint8_t allowed_count = 0;
     bool reject_with_rst = true;
+    CookieMode cookies = CookieMode::Auto;
+    uint32_t cookie_threshold = 1024;  // SYN queue depth that turns cookies on (Auto)
+
+    uint64_t last_cookie_us = 0;    // when this listener last sent a cookie
+    bool cookie_sent = false;
 
     uint32_t syn_queue_len = 0;     // SYN_RECEIVED entries now
     uint32_t accept_queue_len = 0;  // established entries the service has not taken

@@ -1,0 +1,102 @@
+// The SYN-cookie fast path (syncookie.hpp): a SYN answered with no state, and
+// the ACK that proves a cookie turned into a full connection.
+#include <algorithm>
+
+#include <rte_mbuf.h>
+
+#include "lib/tcp/engine.hpp"
+
+namespace tcpterm::tcp {
+
+// Cookie ACKs are looked for only while cookies may be out, so that a stray
+// ACK at a quiet listener still gets its RST (as Linux does).
+bool Engine::cookies_recently_sent(const Listener& l) const {
+    return l.cookies == CookieMode::Always ||
+           (l.cookie_sent && now_ - l.last_cookie_us < 2 * config_.cookie_period_us);
+}
+
+void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
+    uint16_t peer_mss = s.opts.has_mss ? s.opts.mss : 536;
+    uint8_t index = SynCookies::mss_index(std::min(peer_mss, config_.mss));
+    uint32_t cookie = cookies_.make(s.key, s.seq, index, now_);
+    TcpOptions o;
+    o.has_mss = true;
+    o.mss = config_.mss;
+    if (config_.timestamps && s.opts.has_timestamps) {
+        CookieTsOptions kept;
+        kept.has_window_scale = config_.window_scaling && s.opts.has_window_scale;
+        kept.window_scale = std::min(s.opts.window_scale, kMaxWindowScale);
+        kept.sack_permitted = config_.sack && s.opts.sack_permitted;
+        uint32_t offset = static_cast<uint32_t>(siphash24(config_.ts_key, &s.key, sizeof(s.key)));
+        o.has_timestamps = true;
+        o.ts_val = SynCookies::encode_ts(static_cast<uint32_t>(now_ / 1000) + offset, kept);
+        o.ts_ecr = s.opts.ts_val;
+        o.has_window_scale = kept.has_window_scale;
+        o.window_scale = rcv_wscale_;
+        o.sack_permitted = kept.sack_permitted;
+    }
+    uint8_t options[40];
+    size_t options_len = write_syn_options(options, o);
+    l.cookie_sent = true;
+    l.last_cookie_us = now_;
+    ++counters_.SyncookiesSent;
+    reply_in_place(s, Seq(cookie), s.seq + 1, kSyn | kAck,
+                   static_cast<uint16_t>(std::min<uint32_t>(config_.rcvbuf, 65535)), options,
+                   options_len);
+}
+
+// Returns false when the ACK carries no valid cookie (the caller drops it).
+bool Engine::accept_cookie(Listener& l, Segment& s) {
+    Seq peer_isn = s.seq - 1;
+    uint32_t cookie = s.ack.v - 1;
+    std::optional<uint8_t> index = cookies_.check(s.key, peer_isn, cookie, now_);
+    if (!index)
+        return false;
+    Tcb* t = allocate(s.key);
+    if (!t) {
+        ++counters_.TCPConnTableFull;
+        ++counters_.ListenDrops;
+        rte_pktmbuf_free(s.m);
+        return true;
+    }
+    ++counters_.SyncookiesRecv;
+    ++counters_.PassiveOpens;
+    // Rebuild what the SYN-ACK we did not remember would have left behind,
+    // then let the ordinary SYN_RECEIVED processing take the ACK.
+    t->listener = &l;
+    t->service = l.service;
+    ++l.syn_queue_len;  // establish() takes it off again
+    t->irs = peer_isn;
+    t->rcv_nxt = s.seq;
+    t->rcv_adv = t->rcv_nxt + std::min<uint32_t>(config_.rcvbuf, 65535);
+    t->iss = Seq(cookie);
+    t->snd_una = t->iss;
+    t->snd_nxt = t->iss + 1;
+    t->snd_max = t->snd_nxt;
+    t->snd_mss = SynCookies::kMssTable[*index];
+    if (config_.timestamps && s.opts.has_timestamps) {
+        CookieTsOptions kept = SynCookies::decode_ts(s.opts.ts_ecr);
+        t->ts_ok = true;
+        t->ts_recent = s.opts.ts_val;
+        t->ts_recent_stamp = now_;
+        t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &s.key, sizeof(s.key)));
+        t->snd_mss -= 12;
+        if (kept.has_window_scale && config_.window_scaling) {
+            t->ws_ok = true;
+            t->snd_wscale = kept.window_scale;
+            t->rcv_wscale = rcv_wscale_;
+        }
+        t->sack_ok = kept.sack_permitted && config_.sack;
+    }
+    t->user_timeout_us = config_.user_timeout_us;
+    t->rto_us = config_.rto_initial_us;
+    t->cwnd = config_.initial_cwnd_segments * t->snd_mss;
+    t->ssthresh = UINT32_MAX;
+    set_state(*t, State::SynReceived);
+    segment_arrives(*t, s);  // establishes, then takes any data or FIN
+    if (!t->released && t->state == State::SynReceived)
+        close_connection(*t, CloseReason::Aborted);  // accept queue full: no state to keep
+    return true;
+}
+
+}  // namespace tcpterm::tcp

@@ -11,7 +11,7 @@
 namespace tcpterm::test {
 
 rte_mempool* test_pool() {
-    static rte_mempool* pool = rte_pktmbuf_pool_create("test_pool", 16383, 0, 0,
+    static rte_mempool* pool = rte_pktmbuf_pool_create("test_pool", 16383, 256, 0,
                                                        RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     REQUIRE(pool != nullptr);
     return pool;

@@ -2,6 +2,7 @@
 // Steps are numbered as in the RFC.
 #include <algorithm>
 
+#include <rte_hash.h>
 #include <rte_mbuf.h>
 
 #include "lib/tcp/engine.hpp"
@@ -33,11 +34,14 @@ void Engine::input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us) {
         rte_pktmbuf_free(m);
         return;
     }
-    if (Tcb* t = find(s.key)) {
-        segment_arrives(*t, s);
+    // One hash of the 4-tuple serves both tables (same function, same key).
+    uint32_t hash = rte_hash_hash(table_, &s.key);
+    void* data = nullptr;
+    if (rte_hash_lookup_with_hash_data(table_, &s.key, hash, &data) >= 0) {
+        segment_arrives(*static_cast<Tcb*>(data), s);
         return;
     }
-    if (TimeWaitEntry* tw = time_wait_.find(s.key)) {
+    if (TimeWaitEntry* tw = time_wait_.find(s.key, hash)) {
         time_wait_input(*tw, s);
         return;
     }

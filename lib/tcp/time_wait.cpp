@@ -35,6 +35,13 @@ TimeWaitEntry* TimeWaitTable::find(const FlowKey& key) const {
     return static_cast<TimeWaitEntry*>(data);
 }
 
+TimeWaitEntry* TimeWaitTable::find(const FlowKey& key, uint32_t hash) const {
+    void* data = nullptr;
+    if (rte_hash_lookup_with_hash_data(hash_, &key, hash, &data) < 0)
+        return nullptr;
+    return static_cast<TimeWaitEntry*>(data);
+}
+
 TimeWaitEntry* TimeWaitTable::insert(const FlowKey& key) {
     if (!free_)
         return nullptr;

@@ -40,6 +40,8 @@ public:
     TimeWaitTable& operator=(const TimeWaitTable&) = delete;
 
     TimeWaitEntry* find(const FlowKey& key) const;
+    // With the key's hash already computed (both tables hash alike).
+    TimeWaitEntry* find(const FlowKey& key, uint32_t hash) const;
     // A zeroed entry for key, or nullptr when the table is full.
     TimeWaitEntry* insert(const FlowKey& key);
     // The caller cancels the entry's timer first.

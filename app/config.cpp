@@ -133,6 +133,7 @@ po::options_description describe() {
                                    "--vdev=net_af_packet0,iface=tt-app0"),
          "DPDK EAL arguments, space separated (any ethdev: PCI, vdev)")
         ("port", s()->default_value("0"), "DPDK port id to serve on (0..31)")
+        ("workers", s()->default_value("0"), "worker lcores, each with its own RX/TX queue and connections; 0: one per EAL worker lcore (0..128)")
         ("address", s()->default_value("198.18.0.1/24"), "our IPv4 address and subnet, A.B.C.D/N")
         ("gateway", s(), "IPv4 next hop for peers outside the subnet (default: none)")
         ("listen", po::value<std::vector<std::string>>(),
@@ -179,6 +180,7 @@ std::string get(const po::variables_map& vm, const char* key) { return vm[key].a
 void fill(const po::variables_map& vm, const std::vector<std::string>& listens, Config& c) {
     c.eal_args = split_words(get(vm, "eal"));
     c.port_id = static_cast<uint16_t>(parse_uint("port", get(vm, "port"), 0, 31));
+    c.workers = static_cast<uint16_t>(parse_uint("workers", get(vm, "workers"), 0, 128));
     auto addr = net::parse_ipv4_prefix(get(vm, "address"));
     if (!addr || addr->length == 0 || addr->length > 32 || get(vm, "address").find('/') == std::string::npos)
         bad("address", get(vm, "address"), "A.B.C.D/N with N from 1 to 32");

@@ -30,6 +30,7 @@ struct ListenSpec {
 struct Config {
     std::vector<std::string> eal_args;
     uint16_t port_id = 0;
+    uint16_t workers = 0;         // 0: one per worker lcore
     net::Ipv4Prefix address;
     uint32_t gateway = 0;
     std::vector<ListenSpec> listeners;

@@ -20,6 +20,8 @@
 #include "app/config.hpp"
 #include "app/stats.hpp"
 #include "app/worker.hpp"
+#include "app/worker_mesh.hpp"
+#include "lib/net/flow_steering.hpp"
 #include "lib/net/port.hpp"
 
 using namespace tcpterm;
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
     }
 
     int exit_code = 0;
+    std::unique_ptr<net::FlowSteering> steering;
+    std::unique_ptr<app::WorkerMesh> mesh;
     std::vector<std::unique_ptr<app::Worker>> workers;
     std::vector<app::Worker*> worker_ptrs;
     rte_mempool* pool = nullptr;
@@ -81,10 +85,24 @@ int main(int argc, char** argv) {
         if (!pool)
             throw std::runtime_error(std::string("cannot create the mbuf pool: ") +
                                      rte_strerror(rte_errno) + " (lower mbufs or add memory)");
+        // One worker per worker lcore unless told otherwise; with no worker
+        // lcore the main lcore polls (and signals are still seen).
+        std::vector<unsigned> lcores;
+        for (unsigned l = rte_get_next_lcore(-1, 1, 0); l < RTE_MAX_LCORE; l = rte_get_next_lcore(l, 1, 0))
+            lcores.push_back(l);
+        uint16_t worker_count = static_cast<uint16_t>(
+            config.workers ? config.workers : std::max<size_t>(lcores.size(), 1));
+        if (worker_count > std::max<size_t>(lcores.size(), 1))
+            throw std::runtime_error("workers = " + std::to_string(worker_count) + " needs as many worker lcores; the EAL gave " +
+                                     std::to_string(lcores.size()) + " besides the main one (see eal -l/--lcores)");
+        steering = std::make_unique<net::FlowSteering>(worker_count);
+        mesh = std::make_unique<app::WorkerMesh>(worker_count);
+
         net::PortSettings ps;
         ps.port_id = config.port_id;
-        ps.queues = 1;
+        ps.queues = worker_count;
         ps.pool = pool;
+        ps.steering = steering.get();
         net::PortInfo port = net::start_port(ps);
         port_started = true;
 
@@ -105,9 +123,12 @@ int main(int argc, char** argv) {
         engine.ts_key = random_key();
         engine.cookie_key = random_key();  // one for the appliance: any worker checks any cookie
 
-        workers.push_back(std::make_unique<app::Worker>(0, config, config.port_id, 0, iface,
-                                                        engine, pool));
-        worker_ptrs.push_back(workers.back().get());
+        app::SteeringPlan plan{steering.get(), mesh.get(), port.hardware_steering};
+        for (uint16_t w = 0; w < worker_count; ++w) {
+            workers.push_back(std::make_unique<app::Worker>(w, config, config.port_id, plan, iface,
+                                                            engine, pool));
+            worker_ptrs.push_back(workers.back().get());
+        }
         app::register_telemetry(worker_ptrs);
 
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -116,14 +137,19 @@ int main(int argc, char** argv) {
                     config.port_id, port.driver.c_str(), mac, port.mtu, mss,
                     port.rx_checksum ? "on" : "off",
                     port.tx_offloads.tcp ? "on" : "off (software)");
+        if (worker_count > 1)
+            std::printf("tcpterm: %u workers, flow steering %s\n", worker_count,
+                        port.hardware_steering
+                            ? "by the NIC (symmetric Toeplitz key, RETA programmed)"
+                            : ("in software with hand-off rings: " + port.steering_note).c_str());
         std::printf("tcpterm: ready: %s/%u listening on%s\n",
                     net::format_ipv4(config.address.addr).c_str(), config.address.length,
                     describe_listeners(config).c_str());
         std::fflush(stdout);
 
-        unsigned lcore = rte_get_next_lcore(-1, 1, 0);
-        if (lcore < RTE_MAX_LCORE) {
-            rte_eal_remote_launch(run_worker, workers[0].get(), lcore);
+        if (!lcores.empty()) {
+            for (uint16_t w = 0; w < worker_count; ++w)
+                rte_eal_remote_launch(run_worker, workers[w].get(), lcores[w]);
             while (!g_stop.load())
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             rte_eal_mp_wait_lcore();
@@ -139,6 +165,7 @@ int main(int argc, char** argv) {
         exit_code = 1;
     }
     workers.clear();
+    mesh.reset();
     if (port_started)
         net::stop_port(config.port_id);
     rte_mempool_free(pool);

@@ -138,6 +138,17 @@ void print_summary(std::FILE* out, const std::vector<Worker*>& workers) {
                  workers.size() == 1 ? "" : "s");
     for (auto& [name, value] : sum(workers))
         std::fprintf(out, "%s %" PRIu64 "\n", name, value);
+    // Per worker, so that imbalance and hand-offs are visible.
+    for (Worker* w : workers) {
+        const WorkerCounters& c = w->counters();
+        std::fprintf(out,
+                     "worker %u: RxPackets %" PRIu64 " FlowHandoffsOut %" PRIu64
+                     " FlowHandoffsIn %" PRIu64 " PassiveOpens %" PRIu64 " ActiveOpens %" PRIu64
+                     " InSegs %" PRIu64 "\n",
+                     w->id(), read(c.net.RxPackets), read(c.net.FlowHandoffsOut),
+                     read(c.net.FlowHandoffsIn), read(c.tcp.PassiveOpens), read(c.tcp.ActiveOpens),
+                     read(c.tcp.InSegs));
+    }
     std::fflush(out);
 }
 

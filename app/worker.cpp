@@ -5,7 +5,10 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_ip.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "app/clock.hpp"
 
@@ -20,12 +23,13 @@ void count_tx_drops(rte_mbuf** unsent, uint16_t count, void* userdata) {
 }
 }  // namespace
 
-Worker::Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
+Worker::Worker(uint16_t id, const Config& config, uint16_t port, const SteeringPlan& plan,
                const net::InterfaceConfig& iface, const tcp::EngineConfig& engine,
                rte_mempool* pool)
     : id_(id),
       port_(port),
-      queue_(queue),
+      queue_(id),
+      plan_(plan),
       iface_(iface, counters_.net, *this, pool),
       commands_("cmd_w" + std::to_string(id)) {
     tx_buffer_ = static_cast<rte_eth_dev_tx_buffer*>(
@@ -59,6 +63,66 @@ Worker::Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
     }
     for (const char* name : {"echo", "discard", "daytime", "chargen", "hold"})
         outbound_services_[name] = make_service(name, ServiceOptions{});
+    if (plan_.steering->workers() > 1) {
+        iface_.set_neighbor_observer(this);
+        // Connections we open pick ports whose replies hash back to us, so
+        // they never need a hand-off (as Seastar does).
+        engine_->set_port_filter([this](const tcp::FlowKey& k) {
+            return plan_.steering->owner(k.raddr, k.laddr, k.rport, k.lport) == id_;
+        });
+    }
+}
+
+uint16_t Worker::owner_of(const rte_mbuf* m, const net::Ipv4Datagram& d) const {
+    if (plan_.hardware && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH))
+        return plan_.steering->owner_of_hash(m->hash.rss);
+    if (d.payload_len < 4)
+        return id_;  // too short to have ports: the engine drops it here
+    const uint8_t* ports = rte_pktmbuf_mtod_offset(m, const uint8_t*, d.header_len);
+    uint16_t sport = static_cast<uint16_t>(ports[0] << 8 | ports[1]);
+    uint16_t dport = static_cast<uint16_t>(ports[2] << 8 | ports[3]);
+    return plan_.steering->owner(d.src, d.dst, sport, dport);
+}
+
+void Worker::hand_off(uint16_t owner, rte_mbuf* m) {
+    if (rte_ring_sp_enqueue(plan_.mesh->segments(id_, owner), m) != 0) {
+        ++counters_.net.FlowHandoffDrops;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    ++counters_.net.FlowHandoffsOut;
+}
+
+void Worker::neighbor_learned(uint32_t ip, const rte_ether_addr& mac) {
+    NeighborRecord record{ip, mac, 0};
+    for (uint16_t w = 0; w < plan_.steering->workers(); ++w)
+        if (w != id_ && rte_ring_sp_enqueue_elem(plan_.mesh->neighbors(id_, w), &record,
+                                                 sizeof(record)) == 0)
+            ++counters_.net.NeighborsShared;
+}
+
+// Segments other workers received for our flows, and the neighbours they
+// learned. Already validated by their interface: straight to the engine.
+void Worker::poll_other_workers() {
+    rte_mbuf* burst[kBurst];
+    for (uint16_t w = 0; w < plan_.steering->workers(); ++w) {
+        if (w == id_)
+            continue;
+        unsigned n = rte_ring_sc_dequeue_burst(plan_.mesh->segments(w, id_),
+                                               reinterpret_cast<void**>(burst), kBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) {
+            auto* ip = rte_pktmbuf_mtod(burst[i], const rte_ipv4_hdr*);
+            net::Ipv4Datagram d{rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_32(ip->dst_addr),
+                                static_cast<uint16_t>(rte_ipv4_hdr_len(ip)),
+                                static_cast<uint16_t>(rte_be_to_cpu_16(ip->total_length) -
+                                                      rte_ipv4_hdr_len(ip))};
+            ++counters_.net.FlowHandoffsIn;
+            engine_->input(burst[i], d, now_us_);
+        }
+        NeighborRecord record;
+        while (rte_ring_sc_dequeue_elem(plan_.mesh->neighbors(w, id_), &record, sizeof(record)) == 0)
+            iface_.learn_neighbor(record.ip, record.mac, now_us_);
+    }
 }
 
 // Off the per-packet path: at most one command per loop turn, and only when
@@ -87,6 +151,7 @@ void Worker::send_datagram(rte_mbuf* datagram) { iface_.output(datagram, now_us_
 void Worker::run(const std::atomic<bool>& stop) {
     TscClock clock;
     rte_mbuf* burst[kBurst];
+    const bool multi = plan_.steering->workers() > 1;
     while (!stop.load(std::memory_order_relaxed)) {
         now_us_ = clock.now_us();
         uint16_t n = rte_eth_rx_burst(port_, queue_, burst, kBurst);
@@ -94,9 +159,19 @@ void Worker::run(const std::atomic<bool>& stop) {
             if (i + 3 < n)
                 rte_prefetch0(rte_pktmbuf_mtod(burst[i + 3], void*));
             net::Ipv4Datagram tcp;
-            if (iface_.input(burst[i], now_us_, tcp))
-                engine_->input(burst[i], tcp, now_us_);
+            if (!iface_.input(burst[i], now_us_, tcp))
+                continue;
+            if (multi) {
+                uint16_t owner = owner_of(burst[i], tcp);
+                if (owner != id_) {
+                    hand_off(owner, burst[i]);
+                    continue;
+                }
+            }
+            engine_->input(burst[i], tcp, now_us_);
         }
+        if (multi)
+            poll_other_workers();
         ConnectCommand command;
         if (commands_.take(command))
             run_command(command);

@@ -14,6 +14,8 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/worker_mesh.hpp"
+#include "lib/net/flow_steering.hpp"
 #include "lib/net/counters.hpp"
 #include "lib/net/frame_sink.hpp"
 #include "lib/net/interface.hpp"
@@ -31,9 +33,19 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
     tcp::Counters tcp;
 };
 
-class Worker final : public net::FrameSink, public net::DatagramSink {
+// How packets find their owner (see flow_steering.hpp).
+struct SteeringPlan {
+    const net::FlowSteering* steering = nullptr;
+    WorkerMesh* mesh = nullptr;
+    bool hardware = false;  // the NIC already delivers each flow to its owner
+};
+
+class Worker final : public net::FrameSink,
+                     public net::DatagramSink,
+                     public net::NeighborObserver {
 public:
-    Worker(unsigned id, const Config& config, uint16_t port, uint16_t queue,
+    // Worker `id` polls RX/TX queue `id` of `port`.
+    Worker(uint16_t id, const Config& config, uint16_t port, const SteeringPlan& plan,
            const net::InterfaceConfig& iface, const tcp::EngineConfig& engine, rte_mempool* pool);
     ~Worker() override;
 
@@ -47,13 +59,19 @@ public:
 
     void send_frame(rte_mbuf* frame) override;
     void send_datagram(rte_mbuf* datagram) override;
+    void neighbor_learned(uint32_t ip, const rte_ether_addr& mac) override;
 
 private:
     void run_command(const ConnectCommand& command);
+    // The worker that owns the flow of a valid TCP datagram.
+    uint16_t owner_of(const rte_mbuf* m, const net::Ipv4Datagram& d) const;
+    void hand_off(uint16_t owner, rte_mbuf* m);
+    void poll_other_workers();
 
-    unsigned id_;
+    uint16_t id_;
     uint16_t port_;
     uint16_t queue_;
+    SteeringPlan plan_;
     WorkerCounters counters_;
     rte_eth_dev_tx_buffer* tx_buffer_ = nullptr;
     uint64_t now_us_ = 0;

@@ -35,7 +35,11 @@ namespace tcpterm::net {
     X(IcmpOutEchoReps, "ICMP echo replies sent")                                    \
     X(IcmpInErrors, "ICMP messages too short or with a bad checksum")               \
     X(IcmpInIgnored, "ICMP messages other than echo request")                       \
-    X(MbufAllocFailed, "mbuf allocations that failed (pool exhausted)")
+    X(MbufAllocFailed, "mbuf allocations that failed (pool exhausted)")                 \
+    X(FlowHandoffsOut, "TCP segments handed to the worker that owns their flow")        \
+    X(FlowHandoffsIn, "TCP segments received from another worker")                      \
+    X(FlowHandoffDrops, "segments dropped because the owner's hand-off ring was full")  \
+    X(NeighborsShared, "ARP mappings passed to the other workers")
 
 struct Counters {
 #define TCPTERM_DECLARE(name, help) uint64_t name = 0;

@@ -182,8 +182,9 @@ void Interface::input_arp(rte_mbuf* m, uint64_t now) {
     // RFC 826: the sender's mapping is learned from both requests and replies
     // addressed to us.
     rte_ether_addr sender_mac = arp->arp_data.arp_sha;
-    if (rte_mbuf* held = arp_.learn(sender, sender_mac, now))
-        transmit(held, sender_mac);
+    learn_neighbor(sender, sender_mac, now);
+    if (observer_)
+        observer_->neighbor_learned(sender, sender_mac);
 
     if (op == RTE_ARP_OP_REPLY) {
         ++counters_.ArpInReplies;
@@ -207,6 +208,11 @@ void Interface::input_arp(rte_mbuf* m, uint64_t now) {
     rte_pktmbuf_trim(m, m->data_len - (kEthLen + sizeof(rte_arp_hdr)));
     ++counters_.ArpOutReplies;
     sink_.send_frame(m);
+}
+
+void Interface::learn_neighbor(uint32_t ip, const rte_ether_addr& mac, uint64_t now) {
+    if (rte_mbuf* held = arp_.learn(ip, mac, now))
+        transmit(held, mac);
 }
 
 void Interface::send_arp_request(uint32_t target, uint64_t now) {

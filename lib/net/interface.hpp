@@ -35,6 +35,15 @@ struct Ipv4Datagram {
     uint16_t payload_len = 0;  // total length minus header
 };
 
+// Told when the interface learns a neighbour from ARP, so that the other
+// workers (whose own ARP requests may be answered on this worker's queue)
+// learn it too.
+class NeighborObserver {
+public:
+    virtual ~NeighborObserver() = default;
+    virtual void neighbor_learned(uint32_t ip, const rte_ether_addr& mac) = 0;
+};
+
 class Interface {
 public:
     Interface(const InterfaceConfig& config, Counters& counters, FrameSink& sink,
@@ -48,6 +57,10 @@ public:
     // Sends an IPv4 datagram (data at its IPv4 header, l3_len set): finds the
     // next hop, prepends Ethernet, fills checksums. Takes ownership.
     void output(rte_mbuf* m, uint64_t now);
+
+    // A mapping another worker learned: record it and send what waited for it.
+    void learn_neighbor(uint32_t ip, const rte_ether_addr& mac, uint64_t now);
+    void set_neighbor_observer(NeighborObserver* observer) { observer_ = observer; }
 
     uint32_t address() const { return config_.address.addr; }
     const InterfaceConfig& config() const { return config_; }
@@ -63,6 +76,7 @@ private:
     FrameSink& sink_;
     rte_mempool* pool_;
     ArpTable arp_;
+    NeighborObserver* observer_ = nullptr;
 };
 
 }  // namespace tcpterm::net

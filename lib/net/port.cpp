@@ -1,8 +1,12 @@
 #include "lib/net/port.hpp"
 
+#include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include <rte_ethdev.h>
+
+#include "lib/net/flow_steering.hpp"
 
 namespace tcpterm::net {
 
@@ -46,6 +50,30 @@ PortInfo start_port(const PortSettings& s) {
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
         info.tx_offloads.tcp = true;
     }
+    // RSS with our key and RETA only where the device can do exactly that.
+    bool want_rss = s.queues > 1 && s.steering;
+    uint8_t key[FlowSteering::kKeyLen];
+    if (want_rss) {
+        uint64_t hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP;
+        if ((dev.flow_type_rss_offloads & hf) != hf)
+            info.steering_note = "the device cannot hash IPv4/TCP (flow_type_rss_offloads=0x" +
+                                 std::to_string(dev.flow_type_rss_offloads) + ")";
+        else if (dev.hash_key_size != FlowSteering::kKeyLen)
+            info.steering_note = "the device's RSS key is " + std::to_string(dev.hash_key_size) +
+                                 " bytes, not 40";
+        else if (dev.reta_size == 0 || dev.reta_size % FlowSteering::kRetaSize != 0)
+            info.steering_note = "the device's RETA has " + std::to_string(dev.reta_size) +
+                                 " entries, not a multiple of 128";
+        if (info.steering_note.empty()) {
+            memcpy(key, FlowSteering::kSymmetricKey, sizeof(key));
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_key = key;
+            conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(key);
+            conf.rx_adv_conf.rss_conf.rss_hf = hf;
+            if (dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH)
+                conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+        }
+    }
     rc = rte_eth_dev_configure(s.port_id, s.queues, s.queues, &conf);
     if (rc != 0)
         fail("rte_eth_dev_configure", s.port_id, rc);
@@ -77,6 +105,20 @@ PortInfo start_port(const PortSettings& s) {
     rc = rte_eth_dev_start(s.port_id);
     if (rc != 0)
         fail("rte_eth_dev_start", s.port_id, rc);
+    if (want_rss && info.steering_note.empty()) {
+        // Program the RETA explicitly: the software copy is the truth.
+        std::vector<rte_eth_rss_reta_entry64> reta(dev.reta_size / RTE_ETH_RETA_GROUP_SIZE);
+        for (uint16_t i = 0; i < dev.reta_size; ++i) {
+            auto& group = reta[i / RTE_ETH_RETA_GROUP_SIZE];
+            group.mask |= uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);
+            group.reta[i % RTE_ETH_RETA_GROUP_SIZE] = s.steering->reta()[i % FlowSteering::kRetaSize];
+        }
+        rc = rte_eth_dev_rss_reta_update(s.port_id, reta.data(), dev.reta_size);
+        if (rc == 0)
+            info.hardware_steering = true;
+        else
+            info.steering_note = std::string("RETA update failed: ") + rte_strerror(-rc);
+    }
     // Our address is not the port's: see every frame, filter in software.
     rte_eth_promiscuous_enable(s.port_id);
     return info;

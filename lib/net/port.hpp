@@ -12,6 +12,10 @@
 struct rte_mempool;
 
 namespace tcpterm::net {
+class FlowSteering;
+}
+
+namespace tcpterm::net {
 
 struct PortSettings {
     uint16_t port_id = 0;
@@ -19,6 +23,7 @@ struct PortSettings {
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
     rte_mempool* pool = nullptr;
+    const FlowSteering* steering = nullptr;  // with queues > 1: the RSS to program
 };
 
 struct PortInfo {
@@ -27,6 +32,10 @@ struct PortInfo {
     uint16_t mtu = RTE_ETHER_MTU;
     ChecksumOffloads tx_offloads;  // what we enabled
     bool rx_checksum = false;      // RX IPv4/TCP checksum offload enabled
+    // The NIC hashes with our symmetric key and RETA, so every flow arrives
+    // on its owner's queue; false means software steering is needed.
+    bool hardware_steering = false;
+    std::string steering_note;     // why not, for the start-up log
 };
 
 // Configures and starts the port. Throws std::runtime_error naming the step.

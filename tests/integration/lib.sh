@@ -144,6 +144,27 @@ stop_tcpterm() {
   log "tcpterm stopped by SIG$sig, exit code 0"
 }
 
+# tt_counter NAME: the value of counter NAME in the summary tcpterm prints at
+# exit (call after stop_tcpterm); fails when the line is missing.
+tt_counter() {
+  local v
+  v=$(sed -n "/^tcpterm: counters/,\$ s/^$1 \([0-9][0-9]*\)\$/\1/p" "$TT_LOG" | tail -n 1)
+  [[ -n "$v" ]] || fail "counter $1 not found in the exit summary of $TT_LOG"
+  echo "$v"
+}
+
+# Scripted TCP peers (tests/integration/tcppeer.py) run with Debian's python3,
+# which has python3-scapy, whatever python3 comes first in PATH.
+TT_PY=/usr/bin/python3
+
+# pkt SCRIPT.py: runs a tcppeer test script in the client namespace; fails
+# (with the script's own report above) when one of its checks failed.
+pkt() {
+  local rc=0
+  cli "$TT_PY" -B "$TT_ROOT/tests/integration/$1" || rc=$?
+  ((rc == 0)) || fail "$1: checks failed (exit $rc), see FAIL lines above"
+}
+
 # Fails unless tcpterm is still running: call it after the client checks, so
 # a tcpterm that crashed under them is reported as such.
 expect_tcpterm_alive() {

@@ -167,6 +167,9 @@ po::options_description describe() {
         ("tcp.uto_accept", s()->default_value("true"), "let a peer's User Timeout Option set the user timeout, within the bounds below (true/false)")
         ("tcp.uto_min_ms", s()->default_value("10000"), "lower bound on a peer-set user timeout, RFC 5482 L_LIMIT (1000..3600000)")
         ("tcp.uto_max_ms", s()->default_value("600000"), "upper bound on a peer-set user timeout, RFC 5482 U_LIMIT (1000..86400000)")
+        ("tcp.keepalive_idle_ms", s()->default_value("0"), "probe a connection silent this long; 0: keepalive off (0..86400000)")
+        ("tcp.keepalive_interval_ms", s()->default_value("75000"), "between keepalive probes (100..3600000)")
+        ("tcp.keepalive_probes", s()->default_value("9"), "unanswered probes before the connection is aborted (1..100)")
         ("tcp.msl_ms", s()->default_value("30000"), "maximum segment lifetime; TIME_WAIT is 2*MSL (1..300000)")
         ("tcp.fin_timeout_ms", s()->default_value("60000"), "how long a closed connection waits in FIN_WAIT_2 for the peer's FIN (1..600000)")
         ("tcp.rfc1337", s()->default_value("true"), "RSTs do not end TIME_WAIT (RFC 1337) (true/false)")
@@ -237,6 +240,11 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
         bad("tcp.uto_min_ms", get(vm, "tcp.uto_min_ms"), "at most tcp.uto_max_ms (" + get(vm, "tcp.uto_max_ms") + ")");
     if (e.uto_advertise && e.user_timeout_us == 0)
         bad("tcp.uto_advertise", get(vm, "tcp.uto_advertise"), "false while tcp.user_timeout_ms is 0 (nothing to advertise)");
+    e.keepalive_idle_us = 1000 * parse_uint("tcp.keepalive_idle_ms", get(vm, "tcp.keepalive_idle_ms"), 0, 86400000);
+    e.keepalive_interval_us =
+        1000 * parse_uint("tcp.keepalive_interval_ms", get(vm, "tcp.keepalive_interval_ms"), 100, 3600000);
+    e.keepalive_probes =
+        static_cast<uint32_t>(parse_uint("tcp.keepalive_probes", get(vm, "tcp.keepalive_probes"), 1, 100));
     e.fin_timeout_us = 1000 * parse_uint("tcp.fin_timeout_ms", get(vm, "tcp.fin_timeout_ms"), 1, 600000);
     e.rfc1337 = parse_bool("tcp.rfc1337", get(vm, "tcp.rfc1337"));
     e.cookie_period_us =

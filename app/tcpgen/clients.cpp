@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
@@ -291,7 +292,8 @@ void Clients::check_timeouts(uint64_t now_tsc) {
         if (i >= active_.size())
             continue;
         Slot& s = slots_[active_[i]];
-        if (now_tsc - s.start_tsc > timeout_cycles_) {
+        // Signed: a connection opened in this same turn started after now_tsc.
+        if (static_cast<int64_t>(now_tsc - s.start_tsc) > static_cast<int64_t>(timeout_cycles_)) {
             s.timed_out = true;
             engine_->abort(*s.conn);  // on_closed runs now
         }

@@ -154,6 +154,13 @@ int main(int argc, char** argv) {
         if (flood_on)
             flood.emplace(o, builder, flood_pool, flood_tx, hz);
         Flood* fp = flood ? &*flood : nullptr;
+        // Whatever happens below, the flood lcore stops before `flood` goes.
+        struct StopFlood {
+            ~StopFlood() {
+                g_flood_stop.store(true);
+                rte_eal_mp_wait_lcore();
+            }
+        } stop_flood;
 
         RunInfo info;
         info.driver = port.driver;

@@ -41,6 +41,8 @@ namespace tcpterm::tcp {
     X(TCPAbortOnData, "connections reset because data arrived after close()")           \
     X(TCPAbortOnClose, "connections reset because close() left unread data")            \
     X(TCPAbortByService, "connections reset by the service (abort)")                     \
+    X(TCPKeepAlive, "keepalive probes sent")                                             \
+    X(TCPAbortOnKeepalive, "connections aborted after unanswered keepalive probes")      \
     X(TCPFastRetrans, "fast retransmits (third duplicate ACK)")                          \
     X(TCPLossProbes, "tail loss probes sent (RFC 8985 TLP)")                             \
     X(TCPSackRecovery, "loss recoveries entered on SACK information")                    \

@@ -90,6 +90,9 @@ private:
     void arm_timer(Tcb& t, TimerKind kind, uint64_t delay_us);
     // With data in flight: a loss probe first when TLP applies, else the RTO.
     void arm_retransmit_timer(Tcb& t);
+    // Nothing outstanding: the keepalive timer if enabled, else none.
+    void arm_idle_timer(Tcb& t);
+    void on_keepalive_timer(Tcb& t);
     // The RTO, cut short where the user timeout (RFC 5482) runs out first.
     uint64_t retransmit_delay(const Tcb& t) const;
     void apply_peer_user_timeout(Tcb& t, const TcpOptions& opts);

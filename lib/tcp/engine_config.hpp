@@ -37,6 +37,11 @@ struct EngineConfig {
     bool uto_accept = true;
     uint64_t uto_min_us = 10'000'000;    // L_LIMIT
     uint64_t uto_max_us = 600'000'000;   // U_LIMIT
+    // Keepalive (RFC 1122 4.2.3.6): after this much silence probe the peer
+    // (0: off), every interval, and abort after `probes` unanswered ones.
+    uint64_t keepalive_idle_us = 0;
+    uint64_t keepalive_interval_us = 75'000'000;
+    uint32_t keepalive_probes = 9;
     uint64_t msl_us = 30'000'000;        // TIME_WAIT lasts 2 * MSL
     uint64_t fin_timeout_us = 60'000'000; // orphaned FIN_WAIT_2 lifetime (Linux tcp_fin_timeout)
     bool rfc1337 = true;                 // RSTs do not end TIME_WAIT

@@ -139,7 +139,8 @@ void Engine::syn_sent_input(Tcb& t, Segment& s) {
         t.snd_una = s.ack;
         set_state(t, State::Established);
         t.retries = 0;
-        cancel_timer(t);
+        t.last_rx_us = now_;
+        arm_idle_timer(t);
         t.ack_now = true;
         mark_dirty(t);
         t.snd_wnd = uint32_t{s.window} << t.snd_wscale;

@@ -238,6 +238,8 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
         rte_pktmbuf_free(s.m);
         return;
     }
+    t.last_rx_us = now_;  // the peer is alive (keepalive)
+    t.keepalive_probes = 0;
     // second: RST. RFC 5961 §3.2: only an exact match resets; an in-window
     // RST gets a challenge ACK, so a blind attacker must guess RCV.NXT.
     if (s.has(kRst)) {
@@ -355,13 +357,15 @@ bool Engine::establish(Tcb& t, const Segment& s) {
     t.snd_wl1 = s.seq;
     t.snd_wl2 = s.ack;
     t.retries = 0;
-    cancel_timer(t);
+    t.last_rx_us = now_;
     if (queue) {
+        arm_idle_timer(t);
         t.in_accept_queue = true;
         ++l->accept_queue_len;
         return true;
     }
     t.accepted = true;
+    arm_idle_timer(t);
     if (t.service)
         t.service->on_accept(*this, t);
     return true;
@@ -490,7 +494,7 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
         t.probe_sent = false;
         t.stall_since = now_;
         if (t.snd_una == t.snd_max)
-            cancel_timer(t);
+            arm_idle_timer(t);
         else
             arm_retransmit_timer(t);
         mark_dirty(t);

@@ -27,6 +27,9 @@ void Engine::on_timer(Tcb& t) {
     case TimerKind::LossProbe:
         send_loss_probe(t);
         break;
+    case TimerKind::Keepalive:
+        on_keepalive_timer(t);
+        break;
     case TimerKind::Retransmit:
         on_retransmit_timeout(t);
         break;
@@ -49,6 +52,41 @@ void Engine::on_timer(Tcb& t) {
     case TimerKind::None:
         break;
     }
+}
+
+void Engine::arm_idle_timer(Tcb& t) {
+    if (config_.keepalive_idle_us != 0 &&
+        (t.state == State::Established || t.state == State::CloseWait)) {
+        uint64_t idle = now_ - t.last_rx_us;
+        arm_timer(t, TimerKind::Keepalive,
+                  idle < config_.keepalive_idle_us ? config_.keepalive_idle_us - idle : config_.timer_tick_us);
+    } else {
+        cancel_timer(t);
+    }
+}
+
+// Lazy, as gVisor's: segments only stamp last_rx_us; the timer checks the
+// real idle time when it fires and re-arms if the peer spoke meanwhile.
+void Engine::on_keepalive_timer(Tcb& t) {
+    if (t.snd_max != t.snd_una || (t.state != State::Established && t.state != State::CloseWait))
+        return;  // data is outstanding: the retransmission timer watches the peer
+    uint64_t idle = now_ - t.last_rx_us;
+    uint64_t due = config_.keepalive_idle_us + uint64_t{t.keepalive_probes} * config_.keepalive_interval_us;
+    if (idle < due) {
+        arm_timer(t, TimerKind::Keepalive, due - idle);
+        return;
+    }
+    if (t.keepalive_probes >= config_.keepalive_probes) {
+        ++counters_.TCPAbortOnKeepalive;
+        send_rst(t);
+        close_connection(t, CloseReason::Timeout);
+        return;
+    }
+    // A segment below the window makes a live peer answer with an ACK.
+    ++t.keepalive_probes;
+    ++counters_.TCPKeepAlive;
+    send_segment(t, t.snd_una - 1, 0, kAck);
+    arm_timer(t, TimerKind::Keepalive, config_.keepalive_interval_us);
 }
 
 uint64_t Engine::retransmit_delay(const Tcb& t) const {

@@ -47,6 +47,7 @@ static_assert(sizeof(FlowKey) == 12);
 enum class TimerKind : uint8_t {
     None,
     LossProbe,   // RFC 8985 §7: a tail loss probe before the RTO
+    Keepalive,   // RFC 1122 4.2.3.6: idle connection probing
     Retransmit,
     Persist,
     FinWait2,
@@ -112,6 +113,8 @@ struct Tcb {
     bool probe_sent = false;      // a tail loss probe is out since the last new ACK
     uint64_t user_timeout_us = 0; // RFC 5482 USER_TIMEOUT in force (0: none)
     uint64_t stall_since = 0;     // when SND.UNA last moved with data outstanding
+    uint64_t last_rx_us = 0;      // last acceptable segment (keepalive idle time)
+    uint8_t keepalive_probes = 0; // unanswered keepalive probes
 
     // Buffers: payload only. sendq's head byte has sequence number snd_una
     // (once the SYN is acknowledged).

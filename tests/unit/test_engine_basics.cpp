@@ -730,3 +730,36 @@ TEST_CASE("ESTABLISHED: data unacknowledged past the user timeout aborts the con
     CHECK(c.svc.saw("closed:timeout"));
     CHECK(c.h.counters.TCPAbortOnUserTimeout == 1);
 }
+
+TEST_CASE("ESTABLISHED: an idle connection is probed, kept while the peer answers, and "
+          "aborted when it stops (RFC 1122 4.2.3.6)", "[tcp][keepalive][timers]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.keepalive_idle_us = 10'000'000;
+    cfg.keepalive_interval_us = 1'000'000;
+    cfg.keepalive_probes = 3;
+    Established c(cfg);
+    c.h.advance_ms(5000);
+    c.h.deliver(c.data("x"));  // activity resets the idle clock
+    c.h.pop();
+    c.h.advance_ms(9999);
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(1);
+    Sent probe = c.h.pop();
+    CHECK(probe.seq.v == c.iss);  // SND.UNA - 1: the peer must answer
+    CHECK(probe.payload.empty());
+    c.peer_nxt += 1;
+    c.h.deliver(c.ack());         // the answer
+    c.h.advance_ms(9999);
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(1);
+    c.h.pop();                    // probe 1 of a silent peer
+    c.h.advance_ms(1000);
+    c.h.pop();                    // 2
+    c.h.advance_ms(1000);
+    c.h.pop();                    // 3
+    c.h.advance_ms(1000);
+    CHECK(c.h.pop().has(kRst));
+    CHECK(c.svc.saw("closed:timeout"));
+    CHECK(c.h.counters.TCPKeepAlive == 4);
+    CHECK(c.h.counters.TCPAbortOnKeepalive == 1);
+}

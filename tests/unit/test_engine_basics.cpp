@@ -763,3 +763,29 @@ TEST_CASE("ESTABLISHED: an idle connection is probed, kept while the peer answer
     CHECK(c.h.counters.TCPKeepAlive == 4);
     CHECK(c.h.counters.TCPAbortOnKeepalive == 1);
 }
+
+TEST_CASE("ESTABLISHED: a zero window is probed with backoff until it opens "
+          "(RFC 9293 §3.8.6.1)", "[tcp][timers][persist]") {
+    Established c;
+    tcp::Tcb* t = c.svc.conn;
+    SegmentSpec closed = c.ack();
+    closed.window = 0;
+    c.h.deliver(closed);
+    REQUIRE(t->snd_wnd == 0);
+    c.h.engine->send(*t, "waiting", 7);
+    c.h.engine->flush(c.h.now_us);
+    CHECK(c.h.nothing_sent());  // nothing fits a zero window
+    c.h.advance_ms(1000);       // the persist timer, at the RTO
+    Sent probe = c.h.pop();
+    CHECK(probe.payload.empty());
+    CHECK(probe.seq.v == c.iss);  // below the window: the peer must answer
+    c.h.advance_ms(1999);
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(1);          // backed off: 2 s later
+    CHECK(c.h.pop().payload.empty());
+    CHECK(c.h.counters.TCPWinProbe == 2);
+    c.h.deliver(c.ack());       // window opens (65535)
+    Sent data = c.h.pop();
+    CHECK(data.payload == "waiting");
+    CHECK(c.svc.conn->state == State::Established);
+}

@@ -2,6 +2,7 @@
 // (RFC 792) and checksums, through net::Interface with a capturing sink.
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <vector>
 
 #include <rte_arp.h>
@@ -274,4 +275,48 @@ TEST_CASE("checksum: software TCP checksum matches the verifier", "[net][checksu
     th->cksum ^= 1;
     CHECK_FALSE(net::l4_checksum_ok(m, ip));
     rte_pktmbuf_free(m);
+}
+
+TEST_CASE("interface: random and truncated frames are dropped and counted, no mbuf leaks",
+          "[net][robustness]") {
+    unsigned before = rte_mempool_avail_count(test_pool());
+    {
+        Fixture f;
+        std::mt19937 rng(99);
+        for (int i = 0; i < 100000; ++i) {
+            rte_mbuf* m;
+            if (rng() % 2) {
+                m = tcp_frame();  // a valid frame, then damaged at random
+                uint16_t len = m->data_len;
+                auto* p = rte_pktmbuf_mtod(m, uint8_t*);
+                for (int k = rng() % 4; k >= 0; --k)
+                    p[rng() % len] = static_cast<uint8_t>(rng());
+                if (rng() % 3 == 0)
+                    rte_pktmbuf_trim(m, static_cast<uint16_t>(rng() % len));
+            } else {
+                m = rte_pktmbuf_alloc(test_pool());
+                uint16_t len = static_cast<uint16_t>(rng() % 200);
+                auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
+                for (uint16_t k = 0; k < len; ++k)
+                    p[k] = static_cast<uint8_t>(rng());
+                if (len >= 14) {  // often our MAC and a known EtherType
+                    memcpy(p, &kOurMac, 6);
+                    uint16_t types[] = {RTE_ETHER_TYPE_IPV4, RTE_ETHER_TYPE_ARP, 0x86dd};
+                    uint16_t type = rte_cpu_to_be_16(types[rng() % 3]);
+                    memcpy(p + 12, &type, 2);
+                }
+            }
+            net::Ipv4Datagram d;
+            if (f.iface->input(m, 1000 + i, d)) {
+                CHECK(d.header_len == 20);
+                CHECK(m->data_len == d.header_len + d.payload_len);
+                rte_pktmbuf_free(m);
+            }
+        }
+        for (auto* m : f.sink.frames)
+            rte_pktmbuf_free(m);
+        f.sink.frames.clear();
+        CHECK(f.counters.RxPackets == 100000);
+    }
+    CHECK(rte_mempool_avail_count(test_pool()) == before);
 }

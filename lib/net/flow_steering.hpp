@@ -45,7 +45,7 @@ public:
 private:
     uint16_t workers_;
     std::array<uint16_t, kRetaSize> reta_{};
-    std::array<uint8_t, kKeyLen + 4> converted_key_{};  // for rte_softrss_be
+    alignas(4) std::array<uint8_t, kKeyLen + 4> converted_key_{};  // for rte_softrss_be
 };
 
 }  // namespace tcpterm::net

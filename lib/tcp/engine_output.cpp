@@ -257,7 +257,8 @@ void Engine::reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_
     th->rx_win = rte_cpu_to_be_16(window);
     th->cksum = 0;
     th->tcp_urp = 0;
-    memcpy(th + 1, options, options_len);
+    if (options_len > 0)
+        memcpy(th + 1, options, options_len);
     m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;  // drop RX flags
     m->l2_len = 0;
     m->l3_len = kIpLen;

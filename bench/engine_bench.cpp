@@ -70,6 +70,10 @@ rte_mbuf* segment(rte_mempool* pool, uint32_t src, uint16_t sport, uint32_t seq,
     }
     uint16_t len = static_cast<uint16_t>(40 + opt_len);
     auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
+    if (!p) {
+        rte_pktmbuf_free(m);
+        return nullptr;
+    }
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(p);
     memset(ip, 0, sizeof(*ip));
     ip->version_ihl = RTE_IPV4_VHL_DEF;

@@ -74,11 +74,16 @@ void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
     }
     if (s.has(kSyn) && !s.has(kAck)) {
         // A new incarnation may reuse the tuple when it cannot be confused
-        // with the old one: a newer timestamp (RFC 6191) or, without
-        // timestamps, a sequence number beyond the old (RFC 9293 §3.6.1).
-        bool newer = tw.ts_ok && s.opts.has_timestamps
-                         ? static_cast<int32_t>(s.opts.ts_val - tw.ts_recent) > 0
-                         : s.seq > tw.rcv_nxt;
+        // with the old one (RFC 6191 §2): a newer timestamp, or an equal one
+        // with a higher sequence number; without timestamps, a sequence
+        // number beyond the old (RFC 9293 §3.6.1).
+        bool newer;
+        if (tw.ts_ok && s.opts.has_timestamps) {
+            int32_t age = static_cast<int32_t>(s.opts.ts_val - tw.ts_recent);
+            newer = age > 0 || (age == 0 && s.seq > tw.rcv_nxt);
+        } else {
+            newer = s.seq > tw.rcv_nxt;
+        }
         if (newer) {
             if (Listener* l = find_listener(s.key.laddr, s.key.lport)) {
                 ++counters_.TWRecycled;

@@ -789,3 +789,39 @@ TEST_CASE("ESTABLISHED: a zero window is probed with backoff until it opens "
     CHECK(data.payload == "waiting");
     CHECK(c.svc.conn->state == State::Established);
 }
+
+TEST_CASE("TIME_WAIT: an equal timestamp with a higher sequence number reuses the tuple "
+          "(RFC 6191 §2)", "[tcp][close]") {
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    SegmentSpec syn = syn_with(true, false, false, true);
+    h.deliver(syn);
+    Sent synack = h.pop();
+    SegmentSpec ack;
+    ack.seq = kPeerIsn + 1;
+    ack.ack = synack.seq.v + 1;
+    ack.flags = kAck;
+    ack.opts.has_timestamps = true;
+    ack.opts.ts_val = 5001;
+    h.deliver(ack);
+    h.engine->close(*svc.conn);
+    h.engine->flush(h.now_us);
+    h.pop();
+    SegmentSpec fin = ack;
+    fin.ack = synack.seq.v + 2;
+    fin.flags = kAck | kFin;
+    fin.opts.ts_val = 5002;
+    h.deliver(fin);
+    h.pop();
+    REQUIRE(h.tw() != nullptr);
+    SegmentSpec again = syn;
+    again.opts.ts_val = 5002;       // the same as the last one seen
+    again.seq = kPeerIsn + 1;       // not beyond: refused
+    h.deliver(again);
+    CHECK(h.pop().flags == kAck);
+    again.seq = kPeerIsn + 100000;  // beyond: accepted
+    h.deliver(again);
+    CHECK(h.pop().flags == (kSyn | kAck));
+    CHECK(h.tw() == nullptr);
+}

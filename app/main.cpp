@@ -16,6 +16,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include "app/config.hpp"
 #include "app/stats.hpp"
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
                   << " (check the eal option)\n";
         return 1;
     }
+
+    // Lets dpdk-dumpcap / dpdk-pdump capture our port (needs a hugepage
+    // primary: with --no-huge there is no multi-process, so no capture).
+    bool pdump = rte_pdump_init() == 0;
 
     int exit_code = 0;
     std::unique_ptr<net::FlowSteering> steering;
@@ -166,6 +171,8 @@ int main(int argc, char** argv) {
     }
     workers.clear();
     mesh.reset();
+    if (pdump)
+        rte_pdump_uninit();
     if (port_started)
         net::stop_port(config.port_id);
     rte_mempool_free(pool);

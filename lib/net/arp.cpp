@@ -24,20 +24,26 @@ ArpTable::Entry* ArpTable::find(uint32_t ip) {
     return nullptr;
 }
 
-ArpTable::Entry* ArpTable::find_or_insert(uint32_t ip, uint64_t now) {
+ArpTable::Entry* ArpTable::find_or_insert(uint32_t ip, uint64_t now, bool answered) {
     if (Entry* e = find(ip))
         return e;
     Entry* bucket = &entries_[size_t{(ip * 2654435761u) % buckets_} * kWays];
+    // Evict, in this order: a free slot; an unresolved entry nobody answered
+    // for kFailedUs (a spoofed source during a SYN flood asks for many of
+    // those and must not crowd out real neighbours); an aged-out one. A live
+    // neighbour keeps its slot.
     Entry* victim = nullptr;
+    int victim_rank = 0;
     for (uint32_t w = 0; w < kWays; ++w) {
         Entry& e = bucket[w];
-        if (!e.used) {
+        int rank = !e.used                                         ? 3
+                   : (!e.resolved && (answered || now - e.updated > kFailedUs)) ? 2
+                   : now - e.updated > reachable_us_               ? 1
+                                                                   : 0;
+        if (rank > victim_rank || (rank == victim_rank && rank > 0 && e.updated < victim->updated)) {
             victim = &e;
-            break;
+            victim_rank = rank;
         }
-        // Evict only entries that have aged out; a live neighbour keeps its slot.
-        if (now - e.updated > reachable_us_ && (!victim || e.updated < victim->updated))
-            victim = &e;
     }
     if (!victim) {
         count_full();
@@ -71,7 +77,7 @@ ArpTable::Lookup ArpTable::lookup(uint32_t ip, uint64_t now) {
 }
 
 rte_mbuf* ArpTable::learn(uint32_t ip, const rte_ether_addr& mac, uint64_t now) {
-    Entry* e = find_or_insert(ip, now);
+    Entry* e = find_or_insert(ip, now, true);
     if (!e)
         return nullptr;
     e->mac = mac;

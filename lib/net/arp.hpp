@@ -41,6 +41,7 @@ public:
 private:
     static constexpr uint32_t kWays = 4;
     static constexpr uint64_t kProbeIntervalUs = 1000000;
+    static constexpr uint64_t kFailedUs = 3000000;  // unanswered this long: evictable
     struct Entry {
         uint32_t ip = 0;
         bool used = false;
@@ -52,7 +53,9 @@ private:
         rte_mbuf* held = nullptr;
     };
     Entry* find(uint32_t ip);
-    Entry* find_or_insert(uint32_t ip, uint64_t now);
+    // `answered`: the caller has an ARP packet from ip in hand, which beats
+    // any entry still waiting for an answer.
+    Entry* find_or_insert(uint32_t ip, uint64_t now, bool answered = false);
     void count_full();
 
     std::vector<Entry> entries_;

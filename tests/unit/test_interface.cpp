@@ -320,3 +320,26 @@ TEST_CASE("interface: random and truncated frames are dropped and counted, no mb
     }
     CHECK(rte_mempool_avail_count(test_pool()) == before);
 }
+
+TEST_CASE("arp: unanswered lookups (spoofed flood sources) do not crowd out real neighbours",
+          "[net][arp]") {
+    net::Counters counters;
+    net::ArpTable table(8, 300'000'000);  // 2 buckets of 4
+    table.counters = &counters;
+    uint64_t now = 1'000'000;
+    // A flood asks for many addresses that never answer.
+    for (uint32_t ip = 1; ip <= 64; ++ip)
+        table.lookup(0xC6120000 + ip, now);
+    // A real client's ARP request arrives while those are still fresh: it
+    // must be learned all the same.
+    now += 1'000;
+    rte_ether_addr mac{{2, 0, 0, 0, 0, 9}};
+    table.learn(0xC61200FE, mac, now);
+    auto found = table.lookup(0xC61200FE, now);
+    REQUIRE(found.mac != nullptr);
+    CHECK(rte_is_same_ether_addr(found.mac, &mac));
+    // And a live, resolved neighbour is never evicted by new lookups.
+    for (uint32_t ip = 100; ip <= 200; ++ip)
+        table.lookup(0xC6120000 + ip, now + 10'000'000);
+    CHECK(table.lookup(0xC61200FE, now + 10'000'000).mac != nullptr);
+}

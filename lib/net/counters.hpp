@@ -19,6 +19,7 @@ namespace tcpterm::net {
     X(ArpOutReplies, "ARP replies sent")                                            \
     X(ArpInReplies, "ARP replies received")                                         \
     X(ArpOutRequests, "ARP requests sent to resolve a next hop")                    \
+    X(ArpRequestsLimited, "ARP requests not sent: over the per-second budget")      \
     X(ArpMalformed, "ARP frames too short or not Ethernet/IPv4")                    \
     X(ArpIgnored, "ARP frames not for our address")                                 \
     X(ArpTableFull, "neighbours not learned because the table was full")            \

@@ -216,7 +216,15 @@ void Interface::learn_neighbor(uint32_t ip, const rte_ether_addr& mac, uint64_t 
 }
 
 void Interface::send_arp_request(uint32_t target, uint64_t now) {
-    (void)now;
+    if (now / 1'000'000 != arp_second_) {
+        arp_second_ = now / 1'000'000;
+        arp_sent_this_second_ = 0;
+    }
+    if (arp_sent_this_second_ >= config_.arp_requests_per_second) {
+        ++counters_.ArpRequestsLimited;
+        return;
+    }
+    ++arp_sent_this_second_;
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     if (!m) {
         ++counters_.MbufAllocFailed;

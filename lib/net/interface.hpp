@@ -24,6 +24,9 @@ struct InterfaceConfig {
     uint32_t gateway = 0;      // 0: none; off-link peers are then unreachable
     uint32_t arp_entries = 1024;
     uint64_t arp_reachable_us = 300'000'000;
+    // ARP requests per second at most: a flood of SYNs from spoofed on-link
+    // sources must not turn into a broadcast storm.
+    uint32_t arp_requests_per_second = 1000;
     ChecksumOffloads tx_offloads;
 };
 
@@ -77,6 +80,8 @@ private:
     rte_mempool* pool_;
     ArpTable arp_;
     NeighborObserver* observer_ = nullptr;
+    uint64_t arp_second_ = 0;
+    uint32_t arp_sent_this_second_ = 0;
 };
 
 }  // namespace tcpterm::net

@@ -59,6 +59,7 @@ public:
 
     void send_frame(rte_mbuf* frame) override;
     void send_datagram(rte_mbuf* datagram) override;
+    void reply_datagram(rte_mbuf* datagram) override { iface_.reply(datagram); }
     void neighbor_learned(uint32_t ip, const rte_ether_addr& mac) override;
 
 private:

@@ -25,6 +25,10 @@ public:
     virtual ~DatagramSink() = default;
     // Takes ownership of the datagram.
     virtual void send_datagram(rte_mbuf* datagram) = 0;
+    // A stateless answer built in the mbuf of the datagram it answers (RST,
+    // cookie SYN-ACK): may go back to the L2 source of that frame without a
+    // neighbour lookup. By default, routed like any datagram.
+    virtual void reply_datagram(rte_mbuf* datagram) { send_datagram(datagram); }
 };
 
 }  // namespace tcpterm::net

@@ -270,6 +270,21 @@ void Interface::output(rte_mbuf* m, uint64_t now) {
         arp_.hold(next_hop, m, now);
 }
 
+void Interface::reply(rte_mbuf* m) {
+    auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_prepend(m, kEthLen));
+    if (!eth) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    // The received Ethernet header is intact: input() only moved data_off.
+    eth->dst_addr = eth->src_addr;
+    eth->src_addr = config_.mac;
+    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    m->l2_len = kEthLen;
+    finish_tx_checksums(m, config_.tx_offloads);
+    sink_.send_frame(m);
+}
+
 void Interface::transmit(rte_mbuf* m, const rte_ether_addr& dst) {
     auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_prepend(m, kEthLen));
     if (!eth) {  // every mbuf we build keeps headroom; a foreign one might not

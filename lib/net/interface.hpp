@@ -60,6 +60,11 @@ public:
     // Sends an IPv4 datagram (data at its IPv4 header, l3_len set): finds the
     // next hop, prepends Ethernet, fills checksums. Takes ownership.
     void output(rte_mbuf* m, uint64_t now);
+    // Sends a reply rewritten in the mbuf of a frame input() accepted, back
+    // to that frame's source MAC (still in the headroom), as DPDK's icmpecho
+    // does: no ARP entry, so a flood of spoofed SYNs leaves the neighbour
+    // table alone, and the reply takes the hop the request came by.
+    void reply(rte_mbuf* m);
 
     // A mapping another worker learned: record it and send what waited for it.
     void learn_neighbor(uint32_t ip, const rte_ether_addr& mac, uint64_t now);

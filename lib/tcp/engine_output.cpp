@@ -264,7 +264,7 @@ void Engine::reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_
     m->l3_len = kIpLen;
     m->l4_len = static_cast<uint8_t>(kTcpLen + options_len);
     ++counters_.OutSegs;
-    out_.send_datagram(m);
+    out_.reply_datagram(m);
 }
 
 // Answers a segment that has no connection (RFC 9293 §3.10.7.1): with ACK,

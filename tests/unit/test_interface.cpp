@@ -343,3 +343,25 @@ TEST_CASE("arp: unanswered lookups (spoofed flood sources) do not crowd out real
         table.lookup(0xC6120000 + ip, now + 10'000'000);
     CHECK(table.lookup(0xC61200FE, now + 10'000'000).mac != nullptr);
 }
+
+TEST_CASE("interface: a reply built in a received frame goes back to its source MAC, "
+          "with no ARP lookup", "[net][reply]") {
+    Fixture f;
+    SegmentSpec spec;
+    spec.src = 0xC6120063;  // 198.18.0.99: never resolved
+    rte_mbuf* m = tcp_frame(spec);
+    net::Ipv4Datagram d;
+    REQUIRE(f.input(m, &d));
+    // As the engine does for a RST: swap the addresses in place.
+    auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
+    rte_be32_t peer = ip->src_addr;
+    ip->src_addr = ip->dst_addr;
+    ip->dst_addr = peer;
+    f.iface->reply(m);
+    REQUIRE(f.sink.frames.size() == 1);
+    auto* eth = rte_pktmbuf_mtod(f.sink.frames[0], rte_ether_hdr*);
+    CHECK(rte_is_same_ether_addr(&eth->dst_addr, &kPeerMac));
+    CHECK(rte_is_same_ether_addr(&eth->src_addr, &kOurMac));
+    CHECK(f.counters.ArpOutRequests == 0);
+    CHECK(rte_ipv4_cksum(reinterpret_cast<rte_ipv4_hdr*>(eth + 1)) == 0);
+}

@@ -87,6 +87,7 @@ Clients::Clients(const Options& o, const net::PortInfo& port, rte_mempool* pool,
     active_.reserve(o.concurrency);
     double expected = static_cast<double>(o.clients_rate) * (o.duration_s + 2.0) * 1.2 + 4096;
     handshake_us_.reserve(static_cast<size_t>(std::min(expected, 50e6)));
+    completion_us_.reserve(static_cast<size_t>(std::min(expected, 50e6)));
 }
 
 Clients::~Clients() {
@@ -209,6 +210,13 @@ void Clients::probe_next_hop(uint64_t now_tsc) {
 
 void Clients::poll(uint64_t now_tsc, bool open_new) {
     now_us_ = now_tsc / us_cycles_;
+    if (last_poll_tsc_ && now_tsc > last_poll_tsc_) {
+        uint64_t gap_us = (now_tsc - last_poll_tsc_) / us_cycles_;
+        if (gap_us > 100)
+            ++rx_.loop_stalls;
+        rx_.loop_max_gap_us = std::max(rx_.loop_max_gap_us, gap_us);
+    }
+    last_poll_tsc_ = now_tsc;
     rte_mbuf* burst[kBurst];
     for (uint16_t q = 0; q < rx_queues_; ++q) {
         uint16_t n = rte_eth_rx_burst(tx_.port, q, burst, kBurst);
@@ -388,8 +396,13 @@ void Clients::on_closed(tcp::Engine&, tcp::Tcb& c, tcp::CloseReason reason) {
         ++counters_.unfinished;
     else if (s.timed_out)
         ++counters_.failed_timeout;
-    else if (reason == tcp::CloseReason::Normal)
-        ++(response_complete(s) ? counters_.completed : counters_.failed_response);
+    else if (reason == tcp::CloseReason::Normal && response_complete(s)) {
+        ++counters_.completed;
+        uint64_t cycles = rte_rdtsc() - s.start_tsc;
+        completion_us_.push_back(
+            static_cast<float>(static_cast<double>(cycles) * 1e6 / static_cast<double>(hz_)));
+    } else if (reason == tcp::CloseReason::Normal)
+        ++counters_.failed_response;
     else if (reason == tcp::CloseReason::Reset || reason == tcp::CloseReason::Refused)
         ++counters_.failed_reset;
     else if (reason == tcp::CloseReason::Timeout)

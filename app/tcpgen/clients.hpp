@@ -36,6 +36,8 @@ struct RxCounters {
     uint64_t flood_other = 0;      // anything else IPv4 to a flood address
     uint64_t flood_arp_replies = 0;  // ARP requests for flood addresses we answered
     uint64_t target_arp_probes = 0;  // ARP requests we sent for the next hop
+    uint64_t loop_stalls = 0;        // main-loop turns more than 100 us apart (descheduled)
+    uint64_t loop_max_gap_us = 0;
 };
 
 struct ClientCounters {
@@ -74,6 +76,8 @@ public:
     // Aborts what is still open, counted as unfinished.
     void abort_all(uint64_t now_tsc);
 
+    // Frames the port has not taken yet (the flood yields to them).
+    bool tx_pending() const { return tx_n_ > 0; }
     uint32_t live() const { return static_cast<uint32_t>(active_.size()); }
     const RxCounters& rx() const { return rx_; }
     const ClientCounters& counters() const { return counters_; }
@@ -81,6 +85,9 @@ public:
     const tcp::Counters& tcp_counters() const { return tcp_counters_; }
     // Handshake latencies (connect() to on_accept), microseconds, in order.
     const std::vector<float>& handshake_us() const { return handshake_us_; }
+    // Whole-connection times of completed connections (connect() to the
+    // clean close), microseconds.
+    const std::vector<float>& completion_us() const { return completion_us_; }
 
     // FrameSink / DatagramSink
     void send_frame(rte_mbuf* frame) override;
@@ -133,6 +140,7 @@ private:
     bool next_hop_known_ = false;
     rte_ether_addr next_hop_mac_{};
     uint64_t last_probe_tsc_ = 0;
+    uint64_t last_poll_tsc_ = 0;
 
     std::string request_;
     std::vector<Slot> slots_;
@@ -150,6 +158,7 @@ private:
     RxCounters rx_;
     ClientCounters counters_;
     std::vector<float> handshake_us_;
+    std::vector<float> completion_us_;
 };
 
 }  // namespace tcpterm::tcpgen

@@ -9,9 +9,9 @@
 namespace tcpterm::tcpgen {
 
 namespace {
-// Bucket depth: after a stall the flood catches up by at most this many
-// packets, so the rate stays smooth.
-constexpr uint64_t kBucketPackets = 64;
+// Bucket depth: after a stall (the lcore descheduled) the flood catches up
+// by at most 10 ms worth of packets (at least 64), so the rate stays smooth.
+constexpr uint64_t kBucketMinPackets = 64;
 }  // namespace
 
 uint16_t TxQueue::send(rte_mbuf** pkts, uint16_t n) const {
@@ -29,6 +29,11 @@ Flood::Flood(const Options& o, const SynBuilder& builder, rte_mempool* pool, TxQ
       tx_(tx),
       hz_(hz),
       rate_(o.flood_rate),
+      // Bursts of about 100 us worth of packets (1 to 32): at high rates a
+      // burst per packet would cost a PMD call (a syscall on af_packet) each
+      // and fall short of the rate; at low rates one packet goes at a time.
+      min_burst_(std::clamp<uint64_t>(o.flood_rate / 10000, 1, kBurst)),
+      bucket_(std::max<uint64_t>(kBucketMinPackets, o.flood_rate / 100)),
       unpaced_(o.flood_max),
       rng_{rte_rdtsc() ^ 0x5eed0f100dull} {}
 
@@ -49,10 +54,11 @@ void Flood::poll(uint64_t now_tsc) {
         if (!unpaced_) {
             uint64_t elapsed = std::min(now_tsc - last_tsc_, hz_);  // no overflow after a stall
             last_tsc_ = now_tsc;
-            credit_ = std::min(credit_ + elapsed * rate_, kBucketPackets * hz_);
-            want = static_cast<uint16_t>(std::min<uint64_t>(kBurst, credit_ / hz_));
-            if (want == 0)
+            credit_ = std::min(credit_ + elapsed * rate_, bucket_ * hz_);
+            uint64_t ready = credit_ / hz_;
+            if (ready < min_burst_)
                 return;
+            want = static_cast<uint16_t>(std::min<uint64_t>(kBurst, ready));
             credit_ -= want * hz_;
         }
         if (rte_pktmbuf_alloc_bulk(pool_, pending_, want) != 0) {

@@ -57,6 +57,8 @@ private:
     TxQueue tx_;
     uint64_t hz_;
     uint64_t rate_;
+    uint64_t min_burst_;    // packets the bucket must hold before a burst goes
+    uint64_t bucket_;       // packets it holds at most
     bool unpaced_;
     uint64_t credit_ = 0;   // packets * hz
     uint64_t last_tsc_ = 0;

@@ -183,7 +183,9 @@ int main(int argc, char** argv) {
         while (now < run_end && g_signals.load(std::memory_order_relaxed) == 0) {
             now = rte_rdtsc();
             clients.poll(now, true);
-            if (fp && !two_lcores)
+            // One loop: legitimate traffic first, the flood only when the
+            // port has taken everything else (no self-inflicted drops).
+            if (fp && !two_lcores && !clients.tx_pending())
                 fp->poll(now);
             report.tick(now, clients, fp);
         }

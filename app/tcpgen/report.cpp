@@ -154,6 +154,8 @@ void Report::finish(uint64_t now_tsc, const Clients& c, const Flood* f) {
     clients_ = c.counters();
     std::vector<float> all = c.handshake_us();
     handshake_ = percentiles(all);
+    std::vector<float> done = c.completion_us();
+    completion_ = percentiles(done);
     const tcp::Counters& t = c.tcp_counters();
     engine_counters_ = {{"ActiveOpens", t.ActiveOpens},     {"AttemptFails", t.AttemptFails},
                         {"EstabResets", t.EstabResets},     {"RetransSegs", t.RetransSegs},
@@ -191,6 +193,11 @@ void Report::print_summary(std::FILE* out) const {
         std::fprintf(out, "  handshake us (connect -> established, %zu): p50 %.1f p99 %.1f p999 %.1f max %.1f mean %.1f\n",
                      handshake_.count, handshake_.p50, handshake_.p99, handshake_.p999, handshake_.max,
                      handshake_.mean);
+    if (completion_.count)
+        std::fprintf(out, "  completed connection us (connect -> clean close, %zu): p50 %.1f p99 %.1f p999 %.1f max %.1f\n",
+                     completion_.count, completion_.p50, completion_.p99, completion_.p999, completion_.max);
+    std::fprintf(out, "  main loop: %" PRIu64 " turns more than 100 us apart, longest gap %" PRIu64 " us\n",
+                 rx_.loop_stalls, rx_.loop_max_gap_us);
     std::fprintf(out, "  engine:");
     for (auto& [name, v] : engine_counters_)
         std::fprintf(out, " %s %" PRIu64, name.c_str(), v);
@@ -228,10 +235,12 @@ bool Report::write_json(const std::string& path) const {
                  flood_tx_full_, flood_alloc_failed_);
     std::fprintf(f, "  \"rx\": {\"frames\": %" PRIu64 ", \"flood_synack\": %" PRIu64
                  ", \"flood_synack_per_s\": %s, \"flood_rst\": %" PRIu64 ", \"flood_other\": %" PRIu64
-                 ", \"flood_arp_replies\": %" PRIu64 "},\n",
+                 ", \"flood_arp_replies\": %" PRIu64
+                 ", \"loop_stalls\": %" PRIu64 ", \"loop_max_gap_us\": %" PRIu64 "},\n",
                  rx_.frames, rx_.flood_synack,
                  num(total_s_ > 0 ? static_cast<double>(rx_.flood_synack) / total_s_ : 0).c_str(),
-                 rx_.flood_rst, rx_.flood_other, rx_.flood_arp_replies);
+                 rx_.flood_rst, rx_.flood_other, rx_.flood_arp_replies, rx_.loop_stalls,
+                 rx_.loop_max_gap_us);
     std::fprintf(f, "  \"clients\": {\"tried\": %" PRIu64 ", \"established\": %" PRIu64
                  ", \"completed\": %" PRIu64 ", \"failed\": %" PRIu64 ", \"failed_timeout\": %" PRIu64
                  ", \"failed_reset\": %" PRIu64 ", \"failed_bad_response\": %" PRIu64
@@ -247,6 +256,12 @@ bool Report::write_json(const std::string& path) const {
                  handshake_.count, num(handshake_.p50, hs).c_str(), num(handshake_.p99, hs).c_str(),
                  num(handshake_.p999, hs).c_str(), num(handshake_.max, hs).c_str(),
                  num(handshake_.mean, hs).c_str());
+    bool cp = completion_.count > 0;
+    std::fprintf(f, "  \"completion_us\": {\"count\": %zu, \"p50\": %s, \"p99\": %s, \"p999\": %s, "
+                 "\"max\": %s, \"mean\": %s},\n",
+                 completion_.count, num(completion_.p50, cp).c_str(), num(completion_.p99, cp).c_str(),
+                 num(completion_.p999, cp).c_str(), num(completion_.max, cp).c_str(),
+                 num(completion_.mean, cp).c_str());
     std::fprintf(f, "  \"engine\": {");
     for (size_t i = 0; i < engine_counters_.size(); ++i)
         std::fprintf(f, "%s%s: %" PRIu64, i ? ", " : "", quote(engine_counters_[i].first).c_str(),

@@ -71,6 +71,7 @@ private:
     RxCounters rx_;
     ClientCounters clients_;
     Percentiles handshake_;
+    Percentiles completion_;
     std::vector<std::pair<std::string, uint64_t>> engine_counters_;
 };
 

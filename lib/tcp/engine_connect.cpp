@@ -100,6 +100,10 @@ void Engine::negotiate_active(Tcb& t, const Segment& s) {
     apply_peer_user_timeout(t, s.opts);
     t.irs = s.seq;
     t.rcv_nxt = s.seq + 1;
+    // Our SYN offered an unscaled window before RCV.NXT was known: its right
+    // edge counts from here.
+    t.rcv_adv = t.rcv_nxt + std::min<uint32_t>(config_.rcvbuf, 65535);
+    t.last_ack_sent = t.rcv_nxt;
     t.cwnd = config_.initial_cwnd_segments * t.snd_mss;
 }
 

@@ -49,7 +49,9 @@ bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
         head_ = m;
     bytes_ += m->data_len;
     ++count_;
-    last_seq_ = seq;
+    for (uint8_t i = recent_count_ < 4 ? recent_count_++ : 3; i > 0; --i)
+        recent_[i] = recent_[i - 1];
+    recent_[0] = seq;
     return true;
 }
 
@@ -75,23 +77,31 @@ Seq ReassemblyQueue::drain_in_order(Seq rcv_nxt, MbufQueue& into) {
 uint8_t ReassemblyQueue::sack_blocks(SackBlock* out, uint8_t max) const {
     if (!head_ || max == 0)
         return 0;
-    // Contiguous runs, in order; the one holding last_seq_ goes first.
+    // Contiguous runs of held data, in sequence order.
     SackBlock runs[kMaxSegments];
-    uint8_t n = 0, first = 0;
+    uint8_t n = 0;
     for (const rte_mbuf* m = head_; m; m = m->next) {
-        if (n > 0 && Seq(runs[n - 1].right) == seq_of(m)) {
+        if (n > 0 && Seq(runs[n - 1].right) == seq_of(m))
             runs[n - 1].right = end_of(m).v;
-        } else {
+        else
             runs[n++] = {seq_of(m).v, end_of(m).v};
-        }
-        if (seq_of(m) == last_seq_)
-            first = static_cast<uint8_t>(n - 1);
     }
+    // The runs holding the most recent arrivals first, newest first; then
+    // the rest in sequence order.
+    bool used[kMaxSegments] = {};
     uint8_t written = 0;
-    out[written++] = runs[first];
-    for (uint8_t i = 0; i < n && written < max; ++i)
-        if (i != first)
+    auto add = [&](uint8_t i) {
+        if (!used[i] && written < max) {
+            used[i] = true;
             out[written++] = runs[i];
+        }
+    };
+    for (uint8_t r = 0; r < recent_count_; ++r)
+        for (uint8_t i = 0; i < n; ++i)
+            if (Seq(runs[i].left) <= recent_[r] && recent_[r] < Seq(runs[i].right))
+                add(i);
+    for (uint8_t i = 0; i < n; ++i)
+        add(i);
     return written;
 }
 
@@ -104,6 +114,7 @@ void ReassemblyQueue::clear() {
     }
     bytes_ = 0;
     count_ = 0;
+    recent_count_ = 0;
 }
 
 }  // namespace tcpterm::tcp

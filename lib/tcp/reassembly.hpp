@@ -46,7 +46,10 @@ private:
     rte_mbuf* head_ = nullptr;  // sorted by sequence number, no overlaps
     uint32_t bytes_ = 0;
     uint32_t count_ = 0;
-    Seq last_seq_;              // first byte of the most recent insert
+    // First bytes of the most recent inserts, newest first (RFC 2018 §4:
+    // later blocks repeat the most recently reported ones).
+    Seq recent_[4];
+    uint8_t recent_count_ = 0;
 };
 
 }  // namespace tcpterm::tcp

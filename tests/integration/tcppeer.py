@@ -22,6 +22,13 @@ Sequence numbers are 32-bit and every comparison is modulo 2^32 (seq_*).
 Options are scapy tuples: ("MSS", 1460), ("WScale", 7), ("SAckOK", b""),
 ("Timestamp", (tsval, tsecr)), ("NOP", None).
 
+Active opens: connect_from_tcpterm() asks tcpterm through DPDK telemetry
+(/tcpterm/connect) to open a connection to 198.18.0.2 and returns a Peer for
+the 4-tuple of the SYN it sends; telemetry() runs any telemetry command
+(/tcpterm/stats for live counters). Both need TT_PREFIX (tcpterm's EAL file
+prefix) in the environment; with TT_ROOT_NETNS (a /proc/PID/ns/net path)
+dpdk-telemetry.py runs in that network namespace.
+
 A test script builds a list of checks and calls run_checks(); each check is
 a function that prints "ok: ..." lines and raises CheckFailed (use check()).
 The script prints every failure with the recent packet log of the peers
@@ -30,6 +37,7 @@ involved and exits 1 when any check failed.
 
 import contextlib
 import ctypes
+import json
 import os
 import random
 import select
@@ -303,9 +311,11 @@ class Peer:
     seq it sends exactly that and changes nothing.
     """
 
-    def __init__(self, dport, sport=None, iss=None, name=None):
+    def __init__(self, dport, sport=None, iss=None, name=None, rx=None):
         self.link = link()
-        self.rx = open_rx()          # before anything is sent: no reply is missed
+        # Opened before anything is sent: no reply is missed. A caller that
+        # had to listen before the 4-tuple was known hands its socket over.
+        self.rx = rx if rx is not None else open_rx()
         self.dport = dport
         self.sport = sport if sport is not None else new_port()
         self.iss = iss if iss is not None else random.randrange(MOD)
@@ -501,6 +511,88 @@ class Peer:
 
 
 _peers = []
+
+
+# ---- tcpterm's DPDK telemetry -------------------------------------------------------
+
+
+def telemetry(command, timeout=5.0):
+    """Runs one DPDK telemetry command (e.g. "/tcpterm/stats") against the
+    tcpterm under test with dpdk-telemetry.py and returns the reply's value
+    (a dict). Needs TT_PREFIX; runs in the TT_ROOT_NETNS namespace if set."""
+    prefix = os.environ.get("TT_PREFIX")
+    if not prefix:
+        raise CheckFailed("TT_PREFIX is not set: the test script must export it for telemetry")
+    cmd = ["dpdk-telemetry.py", "-f", prefix]
+    netns = os.environ.get("TT_ROOT_NETNS")
+    if netns:
+        cmd = ["nsenter", "--net=" + netns] + cmd
+    r = subprocess.run(cmd, input=(command + "\n").encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    out = r.stdout.decode(errors="replace").strip()
+    try:
+        reply = json.loads(out.splitlines()[-1])
+    except (ValueError, IndexError):
+        raise CheckFailed("telemetry %r: no JSON reply (exit %d): %r %r"
+                          % (command, r.returncode, out, r.stderr.decode(errors="replace")))
+    key = command.split(",", 1)[0]
+    if not isinstance(reply, dict) or key not in reply:
+        raise CheckFailed("telemetry %r: unexpected reply %r" % (command, reply))
+    return reply[key]
+
+
+def tcpterm_counters():
+    """tcpterm's live counters (summed over workers), from /tcpterm/stats."""
+    return telemetry("/tcpterm/stats")
+
+
+def connect_from_tcpterm(service="discard", lport=None, timeout=3.0, name=None):
+    """Has tcpterm open a connection (active open, /tcpterm/connect) to
+    198.18.0.2:lport (default: a fresh port from the crafted range, so
+    rst_guard() keeps the client kernel quiet) and waits for its SYN.
+
+    Returns (peer, syn): a Peer for that 4-tuple (sport = lport, dport =
+    tcpterm's ephemeral port) with irs/rcv_nxt taken from the SYN (and
+    ts_recent from its TSval); its packet log starts with the SYN. The
+    peer's own iss/snd_nxt are fresh: answer with p.send("SA", seq=p.iss, ...)
+    or a crossing p.syn(...)."""
+    lport = lport if lport is not None else new_port()
+    rx = open_rx()                    # listening before tcpterm is asked
+    t0 = time.monotonic()
+    reply = telemetry("/tcpterm/connect,%s:%d,%s" % (CLI_ADDR, lport, service))
+    if reply.get("queued") != 1:
+        rx.close()
+        raise CheckFailed("/tcpterm/connect was not queued: %r" % reply)
+    deadline = time.monotonic() + timeout
+    syn = None
+    while syn is None:
+        left = deadline - time.monotonic()
+        r, _, _ = select.select([rx], [], [], max(0.0, left)) if left > 0 else ([], [], [])
+        if not r:
+            rx.close()
+            raise CheckFailed("no SYN from tcpterm to port %d within %.1f s of /tcpterm/connect"
+                              % (lport, timeout))
+        frame = rx.recv(65535)
+        t = time.monotonic()
+        try:
+            eth = Ether(frame)
+        except Exception:
+            continue
+        if IP not in eth or TCP not in eth or eth[IP].src != TT_ADDR or eth[IP].dst != CLI_ADDR:
+            continue
+        if eth[IP][TCP].dport != lport or not int(eth[IP][TCP].flags) & 0x02:
+            continue
+        syn = Segment(eth[IP], t)
+    p = Peer(syn.sport, sport=lport, name=name or "active:%d->%d" % (syn.sport, lport), rx=rx)
+    p.t0 = t0
+    p._record("<", str(syn) + ("" if syn.csum_ok else " BAD-CHECKSUM"))
+    if not syn.csum_ok:
+        raise CheckFailed("SYN from tcpterm with a wrong TCP checksum: %s" % syn)
+    p.irs = syn.seq
+    p.rcv_nxt = seq_add(syn.seq, 1)
+    if syn.ts:
+        p.ts_recent = syn.ts[0]
+    return p, syn
 
 
 def wait_ms(ms):

@@ -72,6 +72,9 @@ TEST_CASE("SYN_SENT: a SYN,ACK establishes; options follow what the peer answere
     CHECK(ack.ack.v == kPeerIsn + 1);
     CHECK(ack.seq.v == o.syn.seq.v + 1);
     CHECK_FALSE(ack.opts.has_timestamps);
+    // The window counts from the peer's ISN now known, and never shrinks
+    // from what the SYN offered (RFC 9293 §3.8.6).
+    CHECK(ack.window == 65535);
     CHECK(o.t->state == State::Established);
     CHECK(o.svc.saw("accept"));
     CHECK(o.t->snd_mss == 1200);

@@ -825,3 +825,21 @@ TEST_CASE("TIME_WAIT: an equal timestamp with a higher sequence number reuses th
     CHECK(h.pop().flags == (kSyn | kAck));
     CHECK(h.tw() == nullptr);
 }
+
+TEST_CASE("ESTABLISHED: later SACK blocks repeat the most recently reported islands "
+          "(RFC 2018 §4)", "[tcp][data][sack]") {
+    Established c(EngineHarness::default_config(), true);
+    uint32_t base = c.peer_nxt;
+    Sent last;
+    for (uint32_t island = 1; island <= 5; ++island) {  // 1..5 in order, holes between
+        SegmentSpec s = c.data("xxxxx");
+        s.seq = base + island * 10;
+        c.h.deliver(s);
+        last = c.h.pop();
+    }
+    REQUIRE(last.opts.sack_count == 4);
+    CHECK(last.opts.sack[0].left == base + 50);  // newest first
+    CHECK(last.opts.sack[1].left == base + 40);
+    CHECK(last.opts.sack[2].left == base + 30);
+    CHECK(last.opts.sack[3].left == base + 20);
+}

@@ -30,16 +30,19 @@ ArpTable::Entry* ArpTable::find_or_insert(uint32_t ip, uint64_t now, bool answer
     Entry* bucket = &entries_[size_t{(ip * 2654435761u) % buckets_} * kWays];
     // Evict, in this order: a free slot; an unresolved entry nobody answered
     // for kFailedUs (a spoofed source during a SYN flood asks for many of
-    // those and must not crowd out real neighbours); an aged-out one. A live
-    // neighbour keeps its slot.
+    // those and must not crowd out real neighbours); an aged-out one. A
+    // neighbour whose ARP packet is in hand (`answered`) is real and wants to
+    // talk to us: it may also take any unresolved slot and, failing that, the
+    // least recently confirmed one. Our own lookups never evict a live entry.
     Entry* victim = nullptr;
     int victim_rank = 0;
     for (uint32_t w = 0; w < kWays; ++w) {
         Entry& e = bucket[w];
-        int rank = !e.used                                         ? 3
-                   : (!e.resolved && (answered || now - e.updated > kFailedUs)) ? 2
-                   : now - e.updated > reachable_us_               ? 1
-                                                                   : 0;
+        int rank = !e.used                                                      ? 4
+                   : (!e.resolved && (answered || now - e.updated > kFailedUs)) ? 3
+                   : now - e.updated > reachable_us_                            ? 2
+                   : answered                                                   ? 1
+                                                                                : 0;
         if (rank > victim_rank || (rank == victim_rank && rank > 0 && e.updated < victim->updated)) {
             victim = &e;
             victim_rank = rank;

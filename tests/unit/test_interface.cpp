@@ -344,6 +344,20 @@ TEST_CASE("arp: unanswered lookups (spoofed flood sources) do not crowd out real
     CHECK(table.lookup(0xC61200FE, now + 10'000'000).mac != nullptr);
 }
 
+TEST_CASE("arp: a neighbour that ARPs us gets a slot even when live entries fill the table",
+          "[net][arp]") {
+    net::ArpTable table(8, 300'000'000);
+    uint64_t now = 1'000'000;
+    rte_ether_addr flood_mac{{2, 0, 0, 0, 0, 7}};
+    for (uint32_t ip = 1; ip <= 64; ++ip)  // a flood whose spoofed sources all answer ARP
+        table.learn(0xC6128000 + ip, flood_mac, now + ip);
+    rte_ether_addr mac{{2, 0, 0, 0, 0, 9}};
+    table.learn(0xC6120003, mac, now + 1'000);
+    auto found = table.lookup(0xC6120003, now + 2'000);
+    REQUIRE(found.mac != nullptr);
+    CHECK(rte_is_same_ether_addr(found.mac, &mac));
+}
+
 TEST_CASE("interface: a reply built in a received frame goes back to its source MAC, "
           "with no ARP lookup", "[net][reply]") {
     Fixture f;

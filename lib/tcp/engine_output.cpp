@@ -25,6 +25,30 @@ void fill_ipv4(rte_ipv4_hdr* ip, uint32_t src, uint32_t dst, uint16_t total_len,
     ip->src_addr = rte_cpu_to_be_32(src);
     ip->dst_addr = rte_cpu_to_be_32(dst);
 }
+// Writes the IPv4 and TCP headers (and options) of a segment from `key`'s
+// local end at p, the mbuf's data start, and the lengths DPDK's offloads read.
+void write_headers(rte_mbuf* m, uint8_t* p, const FlowKey& key, uint16_t ip_id, Seq seq, Seq ack,
+                   uint8_t flags, uint16_t window, const uint8_t* options, size_t options_len,
+                   uint32_t payload_len) {
+    uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + options_len);
+    fill_ipv4(reinterpret_cast<rte_ipv4_hdr*>(p), key.laddr, key.raddr,
+              static_cast<uint16_t>(header_len + payload_len), ip_id);
+    auto* th = reinterpret_cast<rte_tcp_hdr*>(p + kIpLen);
+    th->src_port = rte_cpu_to_be_16(key.lport);
+    th->dst_port = rte_cpu_to_be_16(key.rport);
+    th->sent_seq = rte_cpu_to_be_32(seq.v);
+    th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? ack.v : 0);
+    th->data_off = static_cast<uint8_t>(((kTcpLen + options_len) / 4) << 4);
+    th->tcp_flags = flags;
+    th->rx_win = rte_cpu_to_be_16(window);
+    th->cksum = 0;
+    th->tcp_urp = 0;
+    if (options_len > 0)
+        memcpy(th + 1, options, options_len);
+    m->l2_len = 0;
+    m->l3_len = kIpLen;
+    m->l4_len = static_cast<uint8_t>(kTcpLen + options_len);
+}
 }  // namespace
 
 // The window field for an outgoing segment; moves rcv_adv (RFC 9293
@@ -54,22 +78,7 @@ uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint1
         ++counters_.TCPSendAllocFail;
         return nullptr;
     }
-    fill_ipv4(reinterpret_cast<rte_ipv4_hdr*>(p), key.laddr, key.raddr,
-              static_cast<uint16_t>(header_len + len), ip_id_++);
-    auto* th = reinterpret_cast<rte_tcp_hdr*>(p + kIpLen);
-    th->src_port = rte_cpu_to_be_16(key.lport);
-    th->dst_port = rte_cpu_to_be_16(key.rport);
-    th->sent_seq = rte_cpu_to_be_32(seq.v);
-    th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? ack.v : 0);
-    th->data_off = static_cast<uint8_t>(((kTcpLen + options_len) / 4) << 4);
-    th->tcp_flags = flags;
-    th->rx_win = rte_cpu_to_be_16(window);
-    th->cksum = 0;
-    th->tcp_urp = 0;
-    memcpy(th + 1, options, options_len);
-    m->l2_len = 0;
-    m->l3_len = kIpLen;
-    m->l4_len = static_cast<uint8_t>(kTcpLen + options_len);
+    write_headers(m, p, key, ip_id_++, seq, ack, flags, window, options, options_len, len);
     ++counters_.OutSegs;
     *out = m;
     return p + header_len;
@@ -244,25 +253,9 @@ void Engine::reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_
         rte_pktmbuf_free(m);
         return;
     }
-    auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
-    auto* th = reinterpret_cast<rte_tcp_hdr*>(reinterpret_cast<uint8_t*>(ip) + kIpLen);
-    fill_ipv4(ip, s.key.laddr, s.key.raddr, static_cast<uint16_t>(kIpLen + kTcpLen + options_len),
-              ip_id_++);
-    th->src_port = rte_cpu_to_be_16(s.key.lport);
-    th->dst_port = rte_cpu_to_be_16(s.key.rport);
-    th->sent_seq = rte_cpu_to_be_32(seq.v);
-    th->recv_ack = rte_cpu_to_be_32((flags & kAck) ? ack.v : 0);
-    th->data_off = static_cast<uint8_t>(((kTcpLen + options_len) / 4) << 4);
-    th->tcp_flags = flags;
-    th->rx_win = rte_cpu_to_be_16(window);
-    th->cksum = 0;
-    th->tcp_urp = 0;
-    if (options_len > 0)
-        memcpy(th + 1, options, options_len);
+    write_headers(m, rte_pktmbuf_mtod(m, uint8_t*), s.key, ip_id_++, seq, ack, flags, window,
+                  options, options_len, 0);
     m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;  // drop RX flags
-    m->l2_len = 0;
-    m->l3_len = kIpLen;
-    m->l4_len = static_cast<uint8_t>(kTcpLen + options_len);
     ++counters_.OutSegs;
     out_.reply_datagram(m);
 }

@@ -1,5 +1,7 @@
 #include "app/tcpgen/options.hpp"
 
+#include "app/option_values.hpp"
+
 #include <boost/program_options.hpp>
 
 #include <charconv>
@@ -12,21 +14,10 @@ namespace tcpterm::tcpgen {
 
 namespace {
 
-struct BadValue {
-    std::string message;
-};
-
-[[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& allowed) {
-    throw BadValue{"bad value '" + value + "' for " + key + ": expected " + allowed};
-}
-
-uint64_t parse_uint(const std::string& key, const std::string& value, uint64_t min, uint64_t max) {
-    uint64_t v = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || v < min || v > max)
-        bad(key, value, "an integer from " + std::to_string(min) + " to " + std::to_string(max));
-    return v;
-}
+using app::bad;
+using app::BadValue;
+using app::parse_uint;
+using app::split_words;
 
 std::vector<std::string> split(const std::string& text, char sep) {
     std::vector<std::string> parts;
@@ -36,13 +27,6 @@ std::vector<std::string> split(const std::string& text, char sep) {
     return parts;
 }
 
-std::vector<std::string> split_words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;)
-        words.push_back(w);
-    return words;
-}
 
 net::Ipv4Prefix parse_prefix(const std::string& key, const std::string& value, uint8_t min_len) {
     auto p = net::parse_ipv4_prefix(value);

@@ -11,6 +11,7 @@
 #include <tbb/global_control.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -238,7 +239,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "engine_bench: --packets must be >= 32 and --workers 1..64\n");
         return 2;
     }
-    std::string prefix = "--file-prefix=tt_bench_" + std::to_string(getpid());
+    std::string runtime = "tt_bench_" + std::to_string(getpid());
+    std::string prefix = "--file-prefix=" + runtime;
     const char* eal[] = {"engine_bench", "--no-huge", "-m", "4096", "--no-pci", "--no-shconf",
                          "--no-telemetry", "--log-level=error", "-l", "0", prefix.c_str()};
     if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), const_cast<char**>(eal)) < 0)
@@ -280,5 +282,7 @@ int main(int argc, char** argv) {
     std::printf("wrote %s\n", json.c_str());
     rte_mempool_free(pool);
     rte_eal_cleanup();
+    std::error_code ignored;  // EAL leaves its runtime directory behind
+    std::filesystem::remove_all("/var/run/dpdk/" + runtime, ignored);
     return 0;
 }

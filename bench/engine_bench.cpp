@@ -278,7 +278,11 @@ int main(int argc, char** argv) {
         out += w + 1 < workers ? "},\n" : "}\n";
     }
     out += "  ]\n}\n";
-    std::ofstream(json) << out;
+    std::error_code dir_error;
+    std::filesystem::create_directories(std::filesystem::path(json).parent_path(), dir_error);
+    std::ofstream file(json);
+    if (!(file << out))
+        std::fprintf(stderr, "engine_bench: cannot write %s\n", json.c_str());
     std::printf("wrote %s\n", json.c_str());
     rte_mempool_free(pool);
     rte_eal_cleanup();

@@ -189,20 +189,10 @@ void Clients::probe_next_hop(uint64_t now_tsc) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     if (!m)
         return;
-    auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kEthLen + sizeof(rte_arp_hdr)));
-    std::memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-    eth->src_addr = mac_;
-    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-    auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
-    arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-    arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-    arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-    arp->arp_plen = 4;
-    arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-    arp->arp_data.arp_sha = mac_;
-    arp->arp_data.arp_sip = rte_cpu_to_be_32(o_.client.addr);
-    std::memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
-    arp->arp_data.arp_tip = rte_cpu_to_be_32(next_hop_);
+    if (!net::write_arp_request(m, mac_, o_.client.addr, next_hop_)) {
+        rte_pktmbuf_free(m);
+        return;
+    }
     ++rx_.target_arp_probes;
     send_frame(m);
     flush_tx();

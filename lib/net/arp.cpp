@@ -1,8 +1,33 @@
 #include "lib/net/arp.hpp"
 
+#include <cstring>
+
+#include <rte_arp.h>
 #include <rte_mbuf.h>
 
 namespace tcpterm::net {
+
+bool write_arp_request(rte_mbuf* m, const rte_ether_addr& sender_mac, uint32_t sender_ip,
+                       uint32_t target) {
+    auto* eth = reinterpret_cast<rte_ether_hdr*>(
+        rte_pktmbuf_append(m, sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)));
+    if (!eth)
+        return false;
+    memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+    eth->src_addr = sender_mac;
+    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+    auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+    arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+    arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+    arp->arp_plen = 4;
+    arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+    arp->arp_data.arp_sha = sender_mac;
+    arp->arp_data.arp_sip = rte_cpu_to_be_32(sender_ip);
+    memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+    arp->arp_data.arp_tip = rte_cpu_to_be_32(target);
+    return true;
+}
 
 ArpTable::ArpTable(uint32_t capacity, uint64_t reachable_us)
     : buckets_((capacity + kWays - 1) / kWays), reachable_us_(reachable_us) {

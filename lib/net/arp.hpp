@@ -14,6 +14,11 @@ struct rte_mbuf;
 
 namespace tcpterm::net {
 
+// Appends a broadcast ARP request "who has target? tell sender_ip" to an
+// empty mbuf. Returns false when the mbuf has no room.
+bool write_arp_request(rte_mbuf* m, const rte_ether_addr& sender_mac, uint32_t sender_ip,
+                       uint32_t target);
+
 class ArpTable {
 public:
     // capacity is rounded up to a multiple of the associativity (4 ways).

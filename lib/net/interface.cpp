@@ -230,21 +230,10 @@ void Interface::send_arp_request(uint32_t target, uint64_t now) {
         ++counters_.MbufAllocFailed;
         return;
     }
-    auto* eth = reinterpret_cast<rte_ether_hdr*>(
-        rte_pktmbuf_append(m, kEthLen + sizeof(rte_arp_hdr)));
-    memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-    eth->src_addr = config_.mac;
-    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-    auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
-    arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-    arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-    arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-    arp->arp_plen = 4;
-    arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-    arp->arp_data.arp_sha = config_.mac;
-    arp->arp_data.arp_sip = rte_cpu_to_be_32(config_.address.addr);
-    memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
-    arp->arp_data.arp_tip = rte_cpu_to_be_32(target);
+    if (!write_arp_request(m, config_.mac, config_.address.addr, target)) {
+        rte_pktmbuf_free(m);
+        return;
+    }
     ++counters_.ArpOutRequests;
     sink_.send_frame(m);
 }

@@ -65,6 +65,36 @@ struct Established {
     }
 };
 
+// A timestamped connection we closed first, now in TIME_WAIT; the peer's
+// last TSval was 5002.
+struct TimestampedTimeWait {
+    EngineHarness h;
+    RecordingService svc;
+    SegmentSpec syn = syn_with(true, false, false, true);
+    TimestampedTimeWait() {
+        h.listen(80, &svc);
+        h.deliver(syn);
+        Sent synack = h.pop();
+        SegmentSpec ack;
+        ack.seq = kPeerIsn + 1;
+        ack.ack = synack.seq.v + 1;
+        ack.flags = kAck;
+        ack.opts.has_timestamps = true;
+        ack.opts.ts_val = 5001;
+        h.deliver(ack);
+        h.engine->close(*svc.conn);
+        h.engine->flush(h.now_us);
+        h.pop();
+        SegmentSpec fin = ack;
+        fin.ack = synack.seq.v + 2;
+        fin.flags = kAck | kFin;
+        fin.opts.ts_val = 5002;
+        h.deliver(fin);
+        h.pop();
+        REQUIRE(h.tw() != nullptr);
+    }
+};
+
 }  // namespace
 
 TEST_CASE("LISTEN: SYN without options gets a SYN-ACK with only MSS (RFC 9293 §3.10.7.2)",
@@ -573,29 +603,9 @@ TEST_CASE("TIME_WAIT: with rfc1337 off an exact RST ends TIME_WAIT", "[tcp][clos
 
 TEST_CASE("TIME_WAIT: a SYN with a newer timestamp reuses the tuple (RFC 6191); an older one "
           "gets the old connection's ACK", "[tcp][close]") {
-    EngineHarness h;
-    RecordingService svc;
-    h.listen(80, &svc);
-    SegmentSpec syn = syn_with(true, false, false, true);
-    h.deliver(syn);
-    Sent synack = h.pop();
-    SegmentSpec ack;
-    ack.seq = kPeerIsn + 1;
-    ack.ack = synack.seq.v + 1;
-    ack.flags = kAck;
-    ack.opts.has_timestamps = true;
-    ack.opts.ts_val = 5001;
-    h.deliver(ack);
-    h.engine->close(*svc.conn);
-    h.engine->flush(h.now_us);
-    h.pop();
-    SegmentSpec fin = ack;
-    fin.ack = synack.seq.v + 2;
-    fin.flags = kAck | kFin;
-    fin.opts.ts_val = 5002;
-    h.deliver(fin);
-    h.pop();
-    REQUIRE(h.tw() != nullptr);
+    TimestampedTimeWait tw;
+    EngineHarness& h = tw.h;
+    const SegmentSpec& syn = tw.syn;
     SegmentSpec old_syn = syn;
     old_syn.seq = kPeerIsn + 100000;
     old_syn.opts.ts_val = 4000;  // older than TS.Recent: not a new incarnation
@@ -792,29 +802,9 @@ TEST_CASE("ESTABLISHED: a zero window is probed with backoff until it opens "
 
 TEST_CASE("TIME_WAIT: an equal timestamp with a higher sequence number reuses the tuple "
           "(RFC 6191 §2)", "[tcp][close]") {
-    EngineHarness h;
-    RecordingService svc;
-    h.listen(80, &svc);
-    SegmentSpec syn = syn_with(true, false, false, true);
-    h.deliver(syn);
-    Sent synack = h.pop();
-    SegmentSpec ack;
-    ack.seq = kPeerIsn + 1;
-    ack.ack = synack.seq.v + 1;
-    ack.flags = kAck;
-    ack.opts.has_timestamps = true;
-    ack.opts.ts_val = 5001;
-    h.deliver(ack);
-    h.engine->close(*svc.conn);
-    h.engine->flush(h.now_us);
-    h.pop();
-    SegmentSpec fin = ack;
-    fin.ack = synack.seq.v + 2;
-    fin.flags = kAck | kFin;
-    fin.opts.ts_val = 5002;
-    h.deliver(fin);
-    h.pop();
-    REQUIRE(h.tw() != nullptr);
+    TimestampedTimeWait tw;
+    EngineHarness& h = tw.h;
+    const SegmentSpec& syn = tw.syn;
     SegmentSpec again = syn;
     again.opts.ts_val = 5002;       // the same as the last one seen
     again.seq = kPeerIsn + 1;       // not beyond: refused

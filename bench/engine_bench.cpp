@@ -105,6 +105,16 @@ net::Ipv4Datagram datagram_of(rte_mbuf* m) {
             static_cast<uint16_t>(rte_be_to_cpu_16(ip->total_length) - 20)};
 }
 
+void listen_on_80(tcp::Engine& engine, tcp::Service& service, tcp::CookieMode cookies,
+                  uint32_t syn_backlog) {
+    tcp::Listener l;
+    l.port = 80;
+    l.service = &service;
+    l.cookies = cookies;
+    l.syn_backlog = syn_backlog;
+    engine.add_listener(l);
+}
+
 struct Result {
     uint64_t packets = 0;
     uint64_t cycles = 0;
@@ -156,11 +166,7 @@ WorkerRun run_worker(unsigned id, uint64_t count, rte_mempool* pool) {
         Sink sink;
         tcp::Counters counters;
         tcp::Engine engine("bench_p" + std::to_string(id), small, counters, sink, pool, now_us);
-        tcp::Listener l;
-        l.port = 80;
-        l.service = &service;
-        l.cookies = tcp::CookieMode::Always;
-        engine.add_listener(l);
+        listen_on_80(engine, service, tcp::CookieMode::Always, 1024);
         out.cookie_syn = time_path(engine, count, now_us, [&](uint64_t i) {
             return segment(pool, addr(i), port(i), 1000, 0, tcp::kSyn);
         });
@@ -170,11 +176,7 @@ WorkerRun run_worker(unsigned id, uint64_t count, rte_mempool* pool) {
         Sink sink;
         tcp::Counters counters;
         tcp::Engine engine("bench_c" + std::to_string(id), cfg, counters, sink, pool, now_us);
-        tcp::Listener l;
-        l.port = 80;
-        l.service = &service;
-        l.cookies = tcp::CookieMode::Always;
-        engine.add_listener(l);
+        listen_on_80(engine, service, tcp::CookieMode::Always, 1024);
         // Cookie SYN-ACKs: remember each cookie to answer it below.
         std::vector<uint32_t> cookies;
         cookies.reserve(count);
@@ -196,12 +198,7 @@ WorkerRun run_worker(unsigned id, uint64_t count, rte_mempool* pool) {
         Sink sink;
         tcp::Counters counters;
         tcp::Engine engine("bench_s" + std::to_string(id), cfg, counters, sink, pool, now_us);
-        tcp::Listener l;
-        l.port = 80;
-        l.service = &service;
-        l.cookies = tcp::CookieMode::Off;
-        l.syn_backlog = static_cast<uint32_t>(count + 1);
-        engine.add_listener(l);
+        listen_on_80(engine, service, tcp::CookieMode::Off, static_cast<uint32_t>(count + 1));
         out.stateful_syn = time_path(engine, count, now_us, [&](uint64_t i) {
             return segment(pool, addr(i), port(i), 1000, 0, tcp::kSyn);
         });

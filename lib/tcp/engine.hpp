@@ -19,6 +19,7 @@
 #include "lib/tcp/syncookie.hpp"
 #include "lib/tcp/tcb.hpp"
 #include "lib/tcp/time_wait.hpp"
+#include "lib/tcp/tuple_filter.hpp"
 #include "lib/tcp/timer_wheel.hpp"
 
 struct rte_hash;
@@ -142,6 +143,10 @@ private:
     bool retransmit_next_hole(Tcb& t);
     bool record_sack(Tcb& t, const TcpOptions& opts);
     void reply_rst(Segment& s);
+    // Where a reply built in s's mbuf will carry its options (40 bytes of
+    // room), so that they can be written there directly; nullptr when the
+    // buffer is too small.
+    uint8_t* reply_options_in_place(Segment& s);
     void reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                         const uint8_t* options, size_t options_len);
     uint16_t advertise_window(Tcb& t);
@@ -163,6 +168,7 @@ private:
     uint32_t in_use_ = 0;
     std::vector<Listener> listeners_;
     TimeWaitTable time_wait_;
+    TupleFilter tuples_;  // what table_ and time_wait_ may hold
     SynCookies cookies_;
     TimerWheel wheel_;
     uint64_t now_ = 0;

@@ -43,8 +43,12 @@ void write_headers(rte_mbuf* m, uint8_t* p, const FlowKey& key, uint16_t ip_id, 
     th->rx_win = rte_cpu_to_be_16(window);
     th->cksum = 0;
     th->tcp_urp = 0;
-    if (options_len > 0)
-        memcpy(th + 1, options, options_len);
+    // Options come in whole words (at most 10): a word loop, not a call to
+    // memcpy; none at all when the caller wrote them in place.
+    auto* opt = reinterpret_cast<uint8_t*>(th + 1);
+    if (options != opt)
+        for (size_t i = 0; i < options_len; i += 4)
+            memcpy(opt + i, options + i, 4);
     m->l2_len = 0;
     m->l3_len = kIpLen;
     m->l4_len = static_cast<uint8_t>(kTcpLen + options_len);
@@ -245,14 +249,24 @@ void Engine::output(Tcb& t) {
 // Turns a received segment into our reply to it, in place (as DPDK's
 // icmpecho does): addresses and ports swapped, payload and options replaced.
 // For answers that need no connection state: RST, cookie SYN-ACK.
+uint8_t* Engine::reply_options_in_place(Segment& s) {
+    // The received segment's own options sit there; they are parsed already.
+    // The IPv4 layer passes no IP options, so the TCP header is at 20.
+    if (s.m->nb_segs != 1 || kIpLen + kTcpLen + 40 > s.m->buf_len - s.m->data_off)
+        return nullptr;
+    return rte_pktmbuf_mtod_offset(s.m, uint8_t*, kIpLen + kTcpLen);
+}
+
 void Engine::reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                             const uint8_t* options, size_t options_len) {
     rte_mbuf* m = s.m;
-    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (kIpLen + kTcpLen)));
-    if (options_len > 0 && !rte_pktmbuf_append(m, static_cast<uint16_t>(options_len))) {
-        rte_pktmbuf_free(m);
+    uint16_t len = static_cast<uint16_t>(kIpLen + kTcpLen + options_len);
+    if (m->nb_segs != 1 || len > m->buf_len - m->data_off) {
+        rte_pktmbuf_free(m);  // a chained or tiny buffer: not worth a reply
         return;
     }
+    m->data_len = len;
+    m->pkt_len = len;
     write_headers(m, rte_pktmbuf_mtod(m, uint8_t*), s.key, ip_id_++, seq, ack, flags, window,
                   options, options_len, 0);
     m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;  // drop RX flags

@@ -18,7 +18,7 @@ bool Engine::cookies_recently_sent(const Listener& l) const {
 void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
     uint16_t peer_mss = s.opts.has_mss ? s.opts.mss : 536;
     uint8_t index = SynCookies::mss_index(std::min(peer_mss, config_.mss));
-    uint32_t cookie = cookies_.make(s.key, s.seq, index, now_);
+    Cookie cookie = cookies_.make(s.key, s.seq, index, now_);
     TcpOptions o;
     o.has_mss = true;
     o.mss = config_.mss;
@@ -27,20 +27,22 @@ void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
         kept.has_window_scale = config_.window_scaling && s.opts.has_window_scale;
         kept.window_scale = std::min(s.opts.window_scale, kMaxWindowScale);
         kept.sack_permitted = config_.sack && s.opts.sack_permitted;
-        uint32_t offset = static_cast<uint32_t>(siphash24(config_.ts_key, &s.key, sizeof(s.key)));
         o.has_timestamps = true;
-        o.ts_val = SynCookies::encode_ts(static_cast<uint32_t>(now_ / 1000) + offset, kept);
+        o.ts_val = SynCookies::encode_ts(static_cast<uint32_t>(now_ / 1000) + cookie.ts_offset, kept);
         o.ts_ecr = s.opts.ts_val;
         o.has_window_scale = kept.has_window_scale;
         o.window_scale = rcv_wscale_;
         o.sack_permitted = kept.sack_permitted;
     }
-    uint8_t options[40];
+    uint8_t scratch[40];
+    uint8_t* options = reply_options_in_place(s);
+    if (!options)
+        options = scratch;
     size_t options_len = write_syn_options(options, o);
     l.cookie_sent = true;
     l.last_cookie_us = now_;
     ++counters_.SyncookiesSent;
-    reply_in_place(s, Seq(cookie), s.seq + 1, kSyn | kAck,
+    reply_in_place(s, Seq(cookie.iss), s.seq + 1, kSyn | kAck,
                    static_cast<uint16_t>(std::min<uint32_t>(config_.rcvbuf, 65535)), options,
                    options_len);
 }
@@ -49,8 +51,8 @@ void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
 bool Engine::accept_cookie(Listener& l, Segment& s) {
     Seq peer_isn = s.seq - 1;
     uint32_t cookie = s.ack.v - 1;
-    std::optional<uint8_t> index = cookies_.check(s.key, peer_isn, cookie, now_);
-    if (!index)
+    std::optional<CookieGrant> grant = cookies_.check(s.key, peer_isn, cookie, now_);
+    if (!grant)
         return false;
     Tcb* t = allocate(s.key);
     if (!t) {
@@ -73,13 +75,13 @@ bool Engine::accept_cookie(Listener& l, Segment& s) {
     t->snd_una = t->iss;
     t->snd_nxt = t->iss + 1;
     t->snd_max = t->snd_nxt;
-    t->snd_mss = SynCookies::kMssTable[*index];
+    t->snd_mss = SynCookies::kMssTable[grant->mss_index];
     if (config_.timestamps && s.opts.has_timestamps) {
         CookieTsOptions kept = SynCookies::decode_ts(s.opts.ts_ecr);
         t->ts_ok = true;
         t->ts_recent = s.opts.ts_val;
         t->ts_recent_stamp = now_;
-        t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &s.key, sizeof(s.key)));
+        t->ts_offset = grant->ts_offset;
         t->snd_mss -= 12;
         if (kept.has_window_scale && config_.window_scaling) {
             t->ws_ok = true;

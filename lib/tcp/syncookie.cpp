@@ -7,13 +7,6 @@ constexpr uint32_t kMacMask = 0x1ffffff;
 constexpr uint32_t kPeriodBits = 5;
 constexpr uint32_t kPeriodMask = (1u << kPeriodBits) - 1;
 
-struct MacInput {
-    FlowKey key;
-    uint32_t peer_isn;
-    uint32_t period;
-    uint8_t mss_index;
-    uint8_t pad[3];
-};
 }  // namespace
 
 SynCookies::SynCookies(const SipKey& master, uint64_t period_us)
@@ -38,29 +31,44 @@ const SipKey& SynCookies::key_for(uint64_t period) {
     return cached_key_[slot];
 }
 
-uint32_t SynCookies::mac(const FlowKey& key, Seq peer_isn, uint64_t period, uint8_t mss_index) {
-    MacInput in{key, peer_isn.v, static_cast<uint32_t>(period), mss_index, {0, 0, 0}};
-    return static_cast<uint32_t>(siphash24(key_for(period), &in, sizeof(in))) & kMacMask;
+uint64_t SynCookies::period_of(uint64_t now_us) {
+    if (now_us < current_start_us_ || now_us >= current_end_us_) {
+        current_period_ = now_us / period_us_;
+        current_start_us_ = current_period_ * period_us_;
+        current_end_us_ = current_start_us_ + period_us_;
+    }
+    return current_period_;
 }
 
-uint32_t SynCookies::make(const FlowKey& key, Seq peer_isn, uint8_t mss_index, uint64_t now_us) {
-    uint64_t period = now_us / period_us_;
-    return (static_cast<uint32_t>(period & kPeriodMask) << 27) | (uint32_t{mss_index} << 25) |
-           mac(key, peer_isn, period, mss_index);
+// H over 20 bytes: the 4-tuple as FlowKey lays it out (12 bytes), the peer's
+// ISN and the MSS index. The period is in the key, not here.
+uint64_t SynCookies::hash(const FlowKey& key, Seq peer_isn, uint64_t period, uint8_t mss_index) {
+    uint64_t w0 = uint64_t{key.laddr} << 32 | key.raddr;
+    uint64_t w1 = uint64_t{peer_isn.v} << 32 | uint32_t{key.lport} << 16 | key.rport;
+    return siphash24_20(key_for(period), w0, w1, mss_index);
 }
 
-std::optional<uint8_t> SynCookies::check(const FlowKey& key, Seq peer_isn, uint32_t cookie,
-                                         uint64_t now_us) {
-    uint64_t now_period = now_us / period_us_;
+Cookie SynCookies::make(const FlowKey& key, Seq peer_isn, uint8_t mss_index, uint64_t now_us) {
+    uint64_t period = period_of(now_us);
+    uint64_t h = hash(key, peer_isn, period, mss_index);
+    return {(static_cast<uint32_t>(period & kPeriodMask) << 27) | (uint32_t{mss_index} << 25) |
+                (static_cast<uint32_t>(h) & kMacMask),
+            static_cast<uint32_t>(h >> 32)};
+}
+
+std::optional<CookieGrant> SynCookies::check(const FlowKey& key, Seq peer_isn, uint32_t cookie,
+                                             uint64_t now_us) {
+    uint64_t now_period = period_of(now_us);
     uint32_t cookie_period = cookie >> 27;
     uint32_t age = (static_cast<uint32_t>(now_period) - cookie_period) & kPeriodMask;
     if (age > 1 || now_period < age)
         return std::nullopt;  // expired (or from the future)
     uint64_t period = now_period - age;
     uint8_t index = (cookie >> 25) & 3;
-    if (mac(key, peer_isn, period, index) != (cookie & kMacMask))
+    uint64_t h = hash(key, peer_isn, period, index);
+    if ((static_cast<uint32_t>(h) & kMacMask) != (cookie & kMacMask))
         return std::nullopt;
-    return index;
+    return CookieGrant{index, static_cast<uint32_t>(h >> 32)};
 }
 
 uint32_t SynCookies::encode_ts(uint32_t ts_val, const CookieTsOptions& o) {

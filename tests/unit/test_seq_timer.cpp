@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <vector>
 
 #include "lib/tcp/seq.hpp"
@@ -29,6 +30,25 @@ TEST_CASE("siphash: reference vectors of the SipHash paper", "[tcp][siphash]") {
     CHECK(siphash24(key, msg, 1) == 0x74f839c593dc67fdULL);
     CHECK(siphash24(key, msg, 8) == 0x93f5f5799a932462ULL);
     CHECK(siphash24(key, msg, 15) == 0xa129ca6149be45e5ULL);
+}
+
+TEST_CASE("siphash: the 20-byte word form equals the byte form", "[tcp][siphash]") {
+    SipKey key{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int round = 0; round < 1000; ++round) {
+        uint8_t msg[20];
+        for (uint8_t& b : msg) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            b = uint8_t(x);
+        }
+        uint64_t w0, w1;
+        uint32_t tail;
+        memcpy(&w0, msg, 8);
+        memcpy(&w1, msg + 8, 8);
+        memcpy(&tail, msg + 16, 4);
+        REQUIRE(siphash24_20(key, w0, w1, tail) == siphash24(key, msg, 20));
+        key.k0 += x;
+    }
 }
 
 TEST_CASE("timer wheel: fires at the deadline, never early, across revolutions", "[tcp][timer]") {

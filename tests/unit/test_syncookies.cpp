@@ -240,3 +240,41 @@ TEST_CASE("syncookie: TSval encoding keeps the options and never runs ahead", "[
     CHECK_FALSE(none.has_window_scale);
     CHECK_FALSE(none.sack_permitted);
 }
+
+TEST_CASE("syncookie: a cookie whose MSS index was changed is refused", "[tcp][syncookie]") {
+    for (uint32_t other = 0; other < 4; ++other) {
+        CookieListener c;
+        SegmentSpec s = syn(40000, 1460, false, false, false);
+        c.h.deliver(s);
+        Sent synack = c.h.pop();
+        uint32_t index = (synack.seq.v >> 25) & 3;
+        if (other == index)
+            continue;
+        SegmentSpec a = ack_of(s, synack);
+        a.ack = ((synack.seq.v & ~(3u << 25)) | (other << 25)) + 1;
+        c.h.deliver(a);
+        CHECK(c.h.conn() == nullptr);
+        CHECK(c.h.counters.SyncookiesFailed == 1);
+        CHECK(c.h.nothing_sent());
+    }
+}
+
+TEST_CASE("syncookie: the connection's TSval continues the SYN-ACK's clock", "[tcp][syncookie]") {
+    // The TSval offset comes from the cookie's hash; the SYN-ACK and every
+    // later segment must use the same one (RFC 7323 §5.4: monotonic TSval).
+    CookieListener c;
+    SegmentSpec s = syn(40000, 1460, true, true, true);
+    c.h.deliver(s);
+    Sent synack = c.h.pop();
+    c.h.now_us += 5000;
+    SegmentSpec a = ack_of(s, synack);
+    a.flags |= kPsh;
+    a.payload = "x";
+    c.h.deliver(a);
+    Sent reply = c.h.pop();
+    REQUIRE(reply.opts.has_timestamps);
+    uint32_t advance = reply.opts.ts_val - synack.opts.ts_val;
+    CHECK(advance >= 5);            // 5 ms later
+    CHECK(advance <= 5 + 63);       // plus at most the 6 option bits the SYN-ACK gave up
+    CHECK(reply.opts.ts_ecr == 101);
+}

@@ -5,7 +5,6 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_mbuf.h>
 
 #include "lib/tcp/service.hpp"
@@ -53,6 +52,7 @@ Engine::Engine(const std::string& name, const EngineConfig& config, Counters& co
       pool_(pool),
       tcbs_(config.max_connections),
       time_wait_(name, config.max_time_wait),
+      tuples_(uint64_t{config.max_connections} + config.max_time_wait),
       cookies_(config.cookie_key, config.cookie_period_us),
       wheel_(config.timer_slots, config.timer_tick_us, now_us),
       now_(now_us) {
@@ -61,7 +61,7 @@ Engine::Engine(const std::string& name, const EngineConfig& config, Counters& co
     params.name = hash_name.c_str();
     params.entries = config.max_connections < 8 ? 8 : config.max_connections;
     params.key_len = sizeof(FlowKey);
-    params.hash_func = rte_jhash;
+    params.hash_func = flow_hash;
     params.socket_id = SOCKET_ID_ANY;
     table_ = rte_hash_create(&params);
     if (!table_)
@@ -121,8 +121,10 @@ Tcb* Engine::allocate(const FlowKey& key) {
     if (!free_list_)
         return nullptr;
     Tcb* t = free_list_;
-    if (rte_hash_add_key_data(table_, &key, t) != 0)
+    uint32_t hash = flow_hash(key);
+    if (rte_hash_add_key_with_hash_data(table_, &key, hash, t) != 0)
         return nullptr;
+    tuples_.add(hash);
     free_list_ = t->next_free;
     *t = Tcb{};
     t->key = key;
@@ -175,7 +177,9 @@ void Engine::release(Tcb& t) {
     t.sendq.clear();
     t.recvq.clear();
     t.ooo.clear();
-    rte_hash_del_key(table_, &t.key);
+    uint32_t hash = flow_hash(t.key);
+    rte_hash_del_key_with_hash(table_, &t.key, hash);
+    tuples_.remove(hash);
     t.released = true;
     t.next_free = release_list_;
     release_list_ = &t;

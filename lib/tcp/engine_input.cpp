@@ -34,16 +34,19 @@ void Engine::input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us) {
         rte_pktmbuf_free(m);
         return;
     }
-    // One hash of the 4-tuple serves both tables (same function, same key).
-    uint32_t hash = rte_hash_hash(table_, &s.key);
-    void* data = nullptr;
-    if (rte_hash_lookup_with_hash_data(table_, &s.key, hash, &data) >= 0) {
-        segment_arrives(*static_cast<Tcb*>(data), s);
-        return;
-    }
-    if (TimeWaitEntry* tw = time_wait_.find(s.key, hash)) {
-        time_wait_input(*tw, s);
-        return;
+    // One hash of the 4-tuple serves the filter and both tables (same
+    // function, same key). A tuple the filter has never seen skips both.
+    uint32_t hash = flow_hash(s.key);
+    if (tuples_.maybe_present(hash)) {
+        void* data = nullptr;
+        if (rte_hash_lookup_with_hash_data(table_, &s.key, hash, &data) >= 0) {
+            segment_arrives(*static_cast<Tcb*>(data), s);
+            return;
+        }
+        if (TimeWaitEntry* tw = time_wait_.find(s.key, hash)) {
+            time_wait_input(*tw, s);
+            return;
+        }
     }
     if (Listener* l = find_listener(ip.dst, s.key.lport)) {
         listen_input(*l, s);

@@ -29,6 +29,7 @@ void Engine::enter_time_wait(Tcb& t) {
         ++counters_.TCPTimeWaitOverflow;
         return;
     }
+    tuples_.add(flow_hash(key));
     tw->snd_nxt = snd_nxt;
     tw->rcv_nxt = rcv_nxt;
     tw->window = window;
@@ -41,6 +42,7 @@ void Engine::enter_time_wait(Tcb& t) {
 
 void Engine::end_time_wait(TimeWaitEntry& tw) {
     wheel_.cancel(tw.timer);
+    tuples_.remove(flow_hash(tw.key));
     time_wait_.erase(tw);
     --counters_.CurrTimeWait;
 }

@@ -3,6 +3,8 @@
 // per worker; a TCB is never shared between lcores.
 #pragma once
 
+#include <rte_hash_crc.h>
+
 #include <cstdint>
 
 #include "lib/tcp/mbuf_queue.hpp"
@@ -41,6 +43,15 @@ struct FlowKey {
     friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };
 static_assert(sizeof(FlowKey) == 12);
+
+// The 4-tuple hash shared by the connection table, the TIME_WAIT table and
+// their filter, so that one computation per segment serves all three.
+// CRC32-C: three instructions with SSE4.2, against ~12 cycles for jhash.
+// Neither is keyed; rte_hash's bounded cuckoo buckets cap what collisions cost.
+inline uint32_t flow_hash(const void* key, uint32_t len, uint32_t init) {
+    return rte_hash_crc(key, len, init);
+}
+inline uint32_t flow_hash(const FlowKey& key) { return flow_hash(&key, sizeof(key), 0); }
 
 // Which timer the connection's single timer node stands for; only one is
 // ever needed at a time.

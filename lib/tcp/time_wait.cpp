@@ -4,7 +4,6 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
 
 namespace tcpterm::tcp {
 
@@ -14,7 +13,7 @@ TimeWaitTable::TimeWaitTable(const std::string& name, uint32_t capacity) : entri
     params.name = hash_name.c_str();
     params.entries = capacity < 8 ? 8 : capacity;
     params.key_len = sizeof(FlowKey);
-    params.hash_func = rte_jhash;
+    params.hash_func = flow_hash;
     params.socket_id = SOCKET_ID_ANY;
     hash_ = rte_hash_create(&params);
     if (!hash_)

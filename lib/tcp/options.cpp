@@ -15,9 +15,37 @@ void store32(uint8_t* p, uint32_t v) {
     p[0] = v >> 24; p[1] = v >> 16 & 0xff; p[2] = v >> 8 & 0xff; p[3] = v & 0xff;
 }
 
+// The two layouts almost every segment carries, recognised with a few word
+// compares before the general walk (Linux does the same for timestamps):
+//   NOP,NOP,TS                          on data and ACKs (12 bytes)
+//   MSS,SACK-permitted,TS,NOP,WS        on a Linux SYN (20 bytes)
+bool parse_common_layout(const uint8_t* p, size_t len, TcpOptions& out) {
+    if (len == 12 && load32(p) == 0x0101080a) {
+        out.has_timestamps = true;
+        out.ts_val = load32(p + 4);
+        out.ts_ecr = load32(p + 8);
+        return true;
+    }
+    if (len == 20 && load16(p) == 0x0204 && load32(p + 4) == 0x0402080a &&
+        load32(p + 16) >> 8 == 0x010303) {
+        out.has_mss = true;
+        out.mss = load16(p + 2);
+        out.sack_permitted = true;
+        out.has_timestamps = true;
+        out.ts_val = load32(p + 8);
+        out.ts_ecr = load32(p + 12);
+        out.has_window_scale = true;
+        out.window_scale = p[19];
+        return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 bool parse_options(const uint8_t* p, size_t len, TcpOptions& out) {
+    if (parse_common_layout(p, len, out))
+        return true;
     size_t i = 0;
     while (i < len) {
         uint8_t kind = p[i];

@@ -21,9 +21,12 @@ enum OptionKind : uint8_t {
 constexpr uint8_t kMaxWindowScale = 14;  // RFC 7323 §2.3
 constexpr size_t kMaxSackBlocks = 4;
 
+// Left uninitialised on purpose: only the first sack_count blocks are
+// meaningful, and zeroing all four on every received segment showed up as a
+// rep-stos in the SYN path's profile.
 struct SackBlock {
-    uint32_t left = 0;
-    uint32_t right = 0;
+    uint32_t left;
+    uint32_t right;
 };
 
 struct TcpOptions {
@@ -40,6 +43,17 @@ struct TcpOptions {
     bool has_user_timeout = false;
     bool user_timeout_minutes = false;  // RFC 5482 granularity bit
     uint16_t user_timeout = 0;          // 15 bits
+
+    // Back to "no options", without touching the SACK blocks.
+    void reset() {
+        has_mss = has_window_scale = sack_permitted = has_timestamps = false;
+        mss = 0;
+        window_scale = 0;
+        ts_val = ts_ecr = 0;
+        sack_count = 0;
+        has_user_timeout = user_timeout_minutes = false;
+        user_timeout = 0;
+    }
 };
 
 // Parses the options area. Unknown kinds are skipped; returns false for a

@@ -21,7 +21,7 @@ ParseResult parse_segment(rte_mbuf* m, uint32_t src, uint32_t dst, uint16_t ip_h
         return ParseResult::BadHeader;
     if (!net::l4_checksum_ok(m, ip))
         return ParseResult::BadChecksum;
-    out.opts = TcpOptions{};
+    out.opts.reset();
     if (!parse_options(reinterpret_cast<const uint8_t*>(th + 1),
                        tcp_header_len - sizeof(rte_tcp_hdr), out.opts))
         return ParseResult::BadOptions;

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Count Catch2 (v2) test cases that passed and failed from a JUnit report.
 
-usage: junit_summary.py REPORT.xml [TEST_CASE_NAMES.txt]
+usage: junit_summary.py REPORT.xml [TEST_CASE_NAMES.txt [LABEL]]
 
 Catch2's JUnit reporter writes one <testcase> per leaf section, named
 "Test case/section/...". When the list of test case names (from
 `unit_tests --list-test-names-only`) is given, elements are folded back into
 their test case, which fails if any of its sections failed. Prints one line
-per test case ("PASS name" / "FAIL name" + the failure text) and, last,
+per test case ("PASS label: name" / "FAIL label: name" + the failure text;
+LABEL defaults to "unit") and, last,
 "passed failed" as two integers for the caller.
 """
 import sys
@@ -17,6 +18,7 @@ import xml.etree.ElementTree as ET
 def main():
     root = ET.parse(sys.argv[1]).getroot()
     names = []
+    label = sys.argv[3] if len(sys.argv) > 3 else "unit"
     if len(sys.argv) > 2:
         names = [l.rstrip("\n") for l in open(sys.argv[2]) if l.strip()]
     # Longest name first, so "a/b" wins over "a" for an element "a/b/c".
@@ -41,12 +43,12 @@ def main():
     for name, fails in results.items():
         if fails:
             failed += 1
-            print("FAIL unit: %s" % name)
+            print("FAIL %s: %s" % (label, name))
             for f in fails:
                 print("    " + f.replace("\n", "\n    "))
         else:
             passed += 1
-            print("PASS unit: %s" % name)
+            print("PASS %s: %s" % (label, name))
     print(passed, failed)
 
 

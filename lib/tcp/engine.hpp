@@ -147,6 +147,7 @@ private:
     // room), so that they can be written there directly; nullptr when the
     // buffer is too small.
     uint8_t* reply_options_in_place(Segment& s);
+    void advertise_user_timeout(TcpOptions& o) const;
     void reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                         const uint8_t* options, size_t options_len);
     uint16_t advertise_window(Tcb& t);

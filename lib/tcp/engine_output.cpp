@@ -71,6 +71,18 @@ uint16_t Engine::advertise_window(Tcb& t) {
     return field;
 }
 
+// Our UTO option (RFC 5482) on a SYN or SYN-ACK when configured: seconds, or
+// minutes when seconds do not fit 15 bits (§4.1).
+void Engine::advertise_user_timeout(TcpOptions& o) const {
+    if (!config_.uto_advertise || config_.user_timeout_us == 0)
+        return;
+    uint64_t seconds = config_.user_timeout_us / 1'000'000;
+    o.has_user_timeout = true;
+    o.user_timeout_minutes = seconds > 0x7fff;
+    o.user_timeout = static_cast<uint16_t>(
+        std::min<uint64_t>(o.user_timeout_minutes ? (seconds + 59) / 60 : seconds, 0x7fff));
+}
+
 uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                       const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
@@ -104,14 +116,7 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         o.has_window_scale = t.ws_ok;
         o.window_scale = t.rcv_wscale;
         o.sack_permitted = t.sack_ok;
-        if (config_.uto_advertise && config_.user_timeout_us > 0) {
-            // RFC 5482 §4.1: seconds, or minutes when seconds do not fit 15 bits.
-            uint64_t seconds = config_.user_timeout_us / 1'000'000;
-            o.has_user_timeout = true;
-            o.user_timeout_minutes = seconds > 0x7fff;
-            o.user_timeout = static_cast<uint16_t>(
-                std::min<uint64_t>(o.user_timeout_minutes ? (seconds + 59) / 60 : seconds, 0x7fff));
-        }
+        advertise_user_timeout(o);
         opt_len = write_syn_options(opt_buf, o);
         // A SYN's window is never scaled (RFC 7323 §2.2).
         uint32_t space = std::min<uint32_t>(config_.rcvbuf, 65535);

@@ -9,7 +9,9 @@
 namespace tcpterm::tcp {
 
 // Cookie ACKs are looked for only while cookies may be out, so that a stray
-// ACK at a quiet listener still gets its RST (as Linux does).
+// ACK at a quiet auto-mode listener still gets its RST (as Linux does). A
+// listener that always sends cookies checks every ACK: a failed one is
+// dropped, never answered, so an ACK flood reflects nothing.
 bool Engine::cookies_recently_sent(const Listener& l) const {
     return l.cookies == CookieMode::Always ||
            (l.cookie_sent && now_ - l.last_cookie_us < 2 * config_.cookie_period_us);
@@ -22,6 +24,7 @@ void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
     TcpOptions o;
     o.has_mss = true;
     o.mss = config_.mss;
+    advertise_user_timeout(o);
     if (config_.timestamps && s.opts.has_timestamps) {
         CookieTsOptions kept;
         kept.has_window_scale = config_.window_scaling && s.opts.has_window_scale;

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdlib>
+#include <string>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
@@ -34,12 +36,28 @@ EngineHarness::EngineHarness(const tcp::EngineConfig& config) {
 
 EngineHarness::~EngineHarness() { engine.reset(); }
 
+tcp::CookieMode cookie_mode_under_test() {
+    static const tcp::CookieMode mode = [] {
+        const char* v = std::getenv("TCPTERM_TEST_COOKIES");
+        std::string s = v ? v : "auto";
+        if (s == "always")
+            return tcp::CookieMode::Always;
+        if (s == "off")
+            return tcp::CookieMode::Off;
+        if (s != "auto")
+            FAIL("TCPTERM_TEST_COOKIES must be auto, always or off, not " << s);
+        return tcp::CookieMode::Auto;
+    }();
+    return mode;
+}
+
 void EngineHarness::listen(uint16_t port, tcp::Service* service, uint32_t addr, uint32_t backlog) {
     tcp::Listener l;
     l.addr = addr;
     l.port = port;
     l.service = service;
     l.syn_backlog = backlog;
+    l.cookies = cookie_mode_under_test();
     REQUIRE(engine->add_listener(l));
 }
 

@@ -58,6 +58,7 @@ TEST_CASE("LISTEN: peers outside the allowed prefixes get RST, or nothing", "[tc
         l.allowed[0] = {0xC6120000, 25};  // 198.18.0.0/25
         l.allowed_count = 1;
         l.reject_with_rst = rst;
+        l.cookies = cookie_mode_under_test();
         REQUIRE(h.engine->add_listener(l));
         h.deliver(syn_from(40000, 0xC6120002));  // inside
         CHECK(h.pop().flags == (kSyn | kAck));
@@ -74,7 +75,7 @@ TEST_CASE("LISTEN: peers outside the allowed prefixes get RST, or nothing", "[tc
     }
 }
 
-TEST_CASE("LISTEN: a full SYN queue drops further SYNs, counted", "[tcp][listen]") {
+TEST_CASE("LISTEN: a full SYN queue drops further SYNs, counted", "[tcp][listen][stateful]") {
     EngineHarness h;
     RecordingService svc;
     h.listen(80, &svc, 0, 3);
@@ -87,7 +88,7 @@ TEST_CASE("LISTEN: a full SYN queue drops further SYNs, counted", "[tcp][listen]
 }
 
 TEST_CASE("SYN_RECEIVED: a service that never accepts fills the accept queue; further "
-          "handshakes stay half-open", "[tcp][listen]") {
+          "handshakes stay half-open", "[tcp][listen][stateful]") {
     tcp::EngineConfig cfg = EngineHarness::default_config();
     cfg.rcvbuf = 4096;
     EngineHarness h(cfg);
@@ -96,6 +97,7 @@ TEST_CASE("SYN_RECEIVED: a service that never accepts fills the accept queue; fu
     l.port = 8000;
     l.service = &hold;
     l.accept_backlog = 2;
+    l.cookies = cookie_mode_under_test();
     REQUIRE(h.engine->add_listener(l));
     for (uint16_t p = 0; p < 3; ++p) {
         auto syn = syn_from(static_cast<uint16_t>(40000 + p), 0xC6120002, 8000);
@@ -135,6 +137,7 @@ TEST_CASE("SYN_RECEIVED: with abort_on_overflow a full accept queue answers RST"
     l.service = &hold;
     l.accept_backlog = 1;
     l.abort_on_overflow = true;
+    l.cookies = cookie_mode_under_test();
     REQUIRE(h.engine->add_listener(l));
     for (uint16_t p = 0; p < 2; ++p) {
         auto syn = syn_from(static_cast<uint16_t>(40000 + p), 0xC6120002, 8000);

@@ -124,6 +124,8 @@ po::options_description describe() {
         ("tcp.sndbuf", s()->default_value("262144"), "send buffer per connection, bytes (2048..67108864)")
         ("tcp.timestamps", s()->default_value("true"), "RFC 7323 timestamps (true/false)")
         ("tcp.sack", s()->default_value("true"), "RFC 2018 SACK-permitted (true/false)")
+        ("tcp.ecn", s()->default_value("passive"),
+         "RFC 3168 ECN: off, passive (agree when a SYN asks, as Linux tcp_ecn=2) or on (also ask)")
         ("tcp.window_scaling", s()->default_value("true"), "RFC 7323 window scale (true/false)")
         ("tcp.initial_cwnd", s()->default_value("10"), "initial congestion window, segments (1..100)")
         ("tcp.rto_initial_ms", s()->default_value("1000"), "initial retransmission timeout (10..60000)")
@@ -188,6 +190,11 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
     e.sndbuf = static_cast<uint32_t>(parse_uint("tcp.sndbuf", get(vm, "tcp.sndbuf"), 2048, 1u << 26));
     e.timestamps = parse_bool("tcp.timestamps", get(vm, "tcp.timestamps"));
     e.sack = parse_bool("tcp.sack", get(vm, "tcp.sack"));
+    std::string ecn = get(vm, "tcp.ecn");
+    if (ecn != "off" && ecn != "passive" && ecn != "on")
+        bad("tcp.ecn", ecn, "off, passive or on");
+    e.ecn_accept = ecn != "off";
+    e.ecn_request = ecn == "on";
     e.window_scaling = parse_bool("tcp.window_scaling", get(vm, "tcp.window_scaling"));
     e.initial_cwnd_segments =
         static_cast<uint32_t>(parse_uint("tcp.initial_cwnd", get(vm, "tcp.initial_cwnd"), 1, 100));

@@ -52,6 +52,9 @@ namespace tcpterm::tcp {
     X(TCPOFODrop, "out-of-order segments dropped (duplicate, or the queue was full)")   \
     X(TCPOFOMerge, "held out-of-order segments delivered once the hole filled")          \
     X(TCPSACKBlocksSent, "ACKs sent with SACK blocks (RFC 2018)")                        \
+    X(TCPECNNegotiated, "connections that agreed to use ECN (RFC 3168)")                 \
+    X(InCEPkts, "segments received with the IPv4 CE mark on ECN connections")           \
+    X(TCPECNCwndReduced, "congestion window reductions on the peer's ECN-Echo")           \
     X(TCPRcvQDrop, "segment bytes beyond the receive window, trimmed")                   \
     X(TCPSeqOutOfWindow, "segments failing the sequence acceptability test (ACKed)")     \
     X(TCPAckTooNew, "segments acknowledging data not yet sent (ACKed, dropped)")         \

@@ -115,6 +115,10 @@ private:
     void end_time_wait(TimeWaitEntry& tw);
     bool acceptable(const Tcb& t, const Segment& s) const;
     bool paws_reject(Tcb& t, const Segment& s);
+    void ecn_receiver(Tcb& t, const Segment& s);
+    void ecn_echo_received(Tcb& t, uint32_t flight);
+    // A SYN that asks for ECN: ECE and CWR both set (RFC 3168 §6.1.1).
+    static bool is_ecn_setup_syn(const Segment& s) { return s.has(kEce) && s.has(kCwr); }
     bool establish(Tcb& t, const Segment& s);
     void process_ack(Tcb& t, const Segment& s);
     void update_rtt(Tcb& t, uint64_t sample_us);
@@ -133,10 +137,12 @@ private:
     // engine_output.cpp: building and sending segments
     void output(Tcb& t);
     void send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags);
+    uint8_t ecn_marking(Tcb& t, Seq seq, uint32_t len, uint8_t& flags);
     // Builds and sends one segment; returns where len payload bytes go, or
-    // nullptr (counted) when no mbuf was free.
+    // nullptr (counted) when no mbuf was free. ecn is the IPv4 ECN field.
     uint8_t* emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
-                  const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out);
+                  const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out,
+                  uint8_t ecn = kNotEct);
     void send_syn_ack(Tcb& t);
     void send_rst(Tcb& t);
     void retransmit_first(Tcb& t);

@@ -16,6 +16,8 @@ struct EngineConfig {
     uint32_t sndbuf = 256 * 1024;        // bytes a service may queue unacknowledged
     bool timestamps = true;              // RFC 7323
     bool sack = true;                    // RFC 2018 (permitted; blocks come with reassembly)
+    bool ecn_accept = true;              // RFC 3168: agree to ECN when a SYN asks (Linux tcp_ecn=2)
+    bool ecn_request = false;            // RFC 3168: ask for ECN on our own SYNs (tcp_ecn=1)
     bool window_scaling = true;          // RFC 7323
     uint32_t initial_cwnd_segments = 10; // RFC 6928
     bool tail_loss_probe = true;         // RFC 8985 §7 (TLP)

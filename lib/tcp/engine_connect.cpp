@@ -67,6 +67,7 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
     t->rcv_wscale = config_.window_scaling ? rcv_wscale_ : 0;
     t->sack_ok = config_.sack;
     t->ts_ok = config_.timestamps;
+    t->ecn_ok = config_.ecn_request;  // an ECN-setup SYN (RFC 3168 §6.1.1)
     t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &key, sizeof(key)));
     t->snd_mss = 536;
     t->user_timeout_us = config_.user_timeout_us;
@@ -134,6 +135,9 @@ void Engine::syn_sent_input(Tcb& t, Segment& s) {
         return;
     }
     negotiate_active(t, s);
+    // ECN holds only if the SYN-ACK says ECE without CWR (RFC 3168 §6.1.1);
+    // not in a simultaneous open, where both SYNs carry ECE and CWR.
+    t.ecn_ok = t.ecn_ok && ack_ok && s.has(kEce) && !s.has(kCwr);
     t.snd_wnd = s.window;  // a SYN's window is never scaled
     t.max_snd_wnd = t.snd_wnd;
     t.snd_wl1 = s.seq;
@@ -142,6 +146,10 @@ void Engine::syn_sent_input(Tcb& t, Segment& s) {
     if (ack_ok) {
         t.snd_una = s.ack;
         set_state(t, State::Established);
+        if (t.ecn_ok) {
+            ++counters_.TCPECNNegotiated;
+            t.ecn_recover = t.iss;
+        }
         t.retries = 0;
         t.last_rx_us = now_;
         arm_idle_timer(t);

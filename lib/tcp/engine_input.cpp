@@ -139,6 +139,7 @@ void Engine::listen_input(Listener& l, Segment& s) {
         t->rcv_wscale = rcv_wscale_;
     }
     t->sack_ok = config_.sack && s.opts.sack_permitted;
+    t->ecn_ok = config_.ecn_accept && is_ecn_setup_syn(s);  // RFC 3168 §6.1.1
     if (config_.timestamps && s.opts.has_timestamps) {
         t->ts_ok = true;
         t->ts_recent = s.opts.ts_val;
@@ -281,6 +282,9 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
             return;
         }
     }
+    if (t.ecn_ok)
+        ecn_receiver(t, s);
+    uint32_t flight_before = static_cast<uint32_t>(t.snd_max - t.snd_una);
     // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
     if (s.ack > t.snd_max) {
         ++counters_.TCPAckTooNew;
@@ -306,6 +310,8 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
         rte_pktmbuf_free(s.m);
         return;
     }
+    if (t.ecn_ok && s.has(kEce))
+        ecn_echo_received(t, flight_before);
     // seventh: segment text, in the states that still receive.
     bool has_fin = s.has(kFin);
     Seq fin_at = s.seq + s.payload_len;
@@ -354,6 +360,10 @@ bool Engine::establish(Tcb& t, const Segment& s) {
     if (l)
         --l->syn_queue_len;
     set_state(t, State::Established);
+    if (t.ecn_ok) {
+        ++counters_.TCPECNNegotiated;
+        t.ecn_recover = t.iss;
+    }
     t.snd_una = s.ack;
     t.snd_wnd = uint32_t{s.window} << t.snd_wscale;
     t.max_snd_wnd = std::max(t.max_snd_wnd, t.snd_wnd);
@@ -372,6 +382,37 @@ bool Engine::establish(Tcb& t, const Segment& s) {
     if (t.service)
         t.service->on_accept(*this, t);
     return true;
+}
+
+// RFC 3168 §6.1.3, receiver side: a CE mark is echoed in ECE on every ACK
+// until the peer's CWR says it has reduced its window. A CWR that is itself
+// marked starts the echo again.
+void Engine::ecn_receiver(Tcb& t, const Segment& s) {
+    if (s.has(kCwr))
+        t.ece_pending = false;
+    if (s.ip_ecn == kEcnCe) {
+        ++counters_.InCEPkts;
+        t.ece_pending = true;
+        t.ack_now = true;  // tell the sender soon
+        mark_dirty(t);
+    }
+}
+
+// RFC 3168 §6.1.2, sender side: ECE halves the window as a loss would, once
+// per window of data and not during loss recovery (which has reduced it
+// already). Runs after the ACK's own processing, so that the ACK does not
+// grow the window it has just cut. flight is what was out before the ACK.
+void Engine::ecn_echo_received(Tcb& t, uint32_t flight) {
+    // Until SND.UNA passes the reduction point, ECE may still echo the same
+    // event: the receiver stops only once our CWR segment (sent at or after
+    // that point) arrives.
+    if (t.in_recovery || t.snd_una <= t.ecn_recover)
+        return;
+    t.ssthresh = std::max<uint32_t>(flight / 2, 2u * t.snd_mss);
+    t.cwnd = t.ssthresh;
+    t.cwr_pending = true;
+    t.ecn_recover = t.snd_max;
+    ++counters_.TCPECNCwndReduced;
 }
 
 void Engine::update_rtt(Tcb& t, uint64_t r) {

@@ -13,9 +13,10 @@ namespace {
 constexpr uint16_t kIpLen = sizeof(rte_ipv4_hdr);
 constexpr uint16_t kTcpLen = sizeof(rte_tcp_hdr);
 
-void fill_ipv4(rte_ipv4_hdr* ip, uint32_t src, uint32_t dst, uint16_t total_len, uint16_t id) {
+void fill_ipv4(rte_ipv4_hdr* ip, uint32_t src, uint32_t dst, uint16_t total_len, uint16_t id,
+               uint8_t ecn) {
     ip->version_ihl = RTE_IPV4_VHL_DEF;
-    ip->type_of_service = 0;
+    ip->type_of_service = ecn;  // DSCP 0
     ip->total_length = rte_cpu_to_be_16(total_len);
     ip->packet_id = rte_cpu_to_be_16(id);
     ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
@@ -29,10 +30,10 @@ void fill_ipv4(rte_ipv4_hdr* ip, uint32_t src, uint32_t dst, uint16_t total_len,
 // local end at p, the mbuf's data start, and the lengths DPDK's offloads read.
 void write_headers(rte_mbuf* m, uint8_t* p, const FlowKey& key, uint16_t ip_id, Seq seq, Seq ack,
                    uint8_t flags, uint16_t window, const uint8_t* options, size_t options_len,
-                   uint32_t payload_len) {
+                   uint32_t payload_len, uint8_t ecn = kNotEct) {
     uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + options_len);
     fill_ipv4(reinterpret_cast<rte_ipv4_hdr*>(p), key.laddr, key.raddr,
-              static_cast<uint16_t>(header_len + payload_len), ip_id);
+              static_cast<uint16_t>(header_len + payload_len), ip_id, ecn);
     auto* th = reinterpret_cast<rte_tcp_hdr*>(p + kIpLen);
     th->src_port = rte_cpu_to_be_16(key.lport);
     th->dst_port = rte_cpu_to_be_16(key.rport);
@@ -84,7 +85,8 @@ void Engine::advertise_user_timeout(TcpOptions& o) const {
 }
 
 uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
-                      const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out) {
+                      const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out,
+                      uint8_t ecn) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + options_len);
     auto* p = m ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + len)))
@@ -94,7 +96,7 @@ uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint1
         ++counters_.TCPSendAllocFail;
         return nullptr;
     }
-    write_headers(m, p, key, ip_id_++, seq, ack, flags, window, options, options_len, len);
+    write_headers(m, p, key, ip_id_++, seq, ack, flags, window, options, options_len, len, ecn);
     ++counters_.OutSegs;
     *out = m;
     return p + header_len;
@@ -130,8 +132,9 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         opt_len = write_data_options(opt_buf, o);
         window = advertise_window(t);
     }
+    uint8_t ecn = t.ecn_ok ? ecn_marking(t, seq, len, flags) : uint8_t{kNotEct};
     rte_mbuf* m = nullptr;
-    uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m);
+    uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m, ecn);
     if (!payload)
         return;
     if (len > 0)
@@ -150,6 +153,32 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         t.snd_max = end;
     }
     out_.send_datagram(m);
+}
+
+// RFC 3168 §6.1: the TCP flags and IP codepoint of a segment on a connection
+// that uses (or, in SYN_SENT, asks for) ECN. Adds ECE/CWR to flags; returns
+// the ECN field for the IPv4 header.
+uint8_t Engine::ecn_marking(Tcb& t, Seq seq, uint32_t len, uint8_t& flags) {
+    if (flags & kSyn) {
+        if (seq < t.snd_max) {  // a retransmitted SYN or SYN-ACK: perhaps ECN is
+            t.ecn_ok = false;   // what a middlebox drops; go on without (§6.1.1.1)
+            return kNotEct;
+        }
+        flags |= (flags & kAck) ? kEce : (kEce | kCwr);  // ECN-setup SYN-ACK / SYN
+        return kNotEct;         // never ECT on a SYN or SYN-ACK (§6.1.1)
+    }
+    if (flags & kRst)
+        return kNotEct;
+    if (t.ece_pending)
+        flags |= kEce;          // until the peer says CWR (§6.1.3)
+    // New data only: not pure ACKs, window probes or retransmissions (§6.1.5, §6.1.6).
+    if (len == 0 || seq < t.snd_max)
+        return kNotEct;
+    if (t.cwr_pending) {
+        flags |= kCwr;
+        t.cwr_pending = false;
+    }
+    return kEct0;
 }
 
 void Engine::send_syn_ack(Tcb& t) {

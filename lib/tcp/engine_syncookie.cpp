@@ -25,11 +25,15 @@ void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
     o.has_mss = true;
     o.mss = config_.mss;
     advertise_user_timeout(o);
+    uint8_t flags = kSyn | kAck;
     if (config_.timestamps && s.opts.has_timestamps) {
         CookieTsOptions kept;
         kept.has_window_scale = config_.window_scaling && s.opts.has_window_scale;
         kept.window_scale = std::min(s.opts.window_scale, kMaxWindowScale);
         kept.sack_permitted = config_.sack && s.opts.sack_permitted;
+        kept.ecn = config_.ecn_accept && is_ecn_setup_syn(s);
+        if (kept.ecn)
+            flags |= kEce;  // an ECN-setup SYN-ACK (RFC 3168 §6.1.1)
         o.has_timestamps = true;
         o.ts_val = SynCookies::encode_ts(static_cast<uint32_t>(now_ / 1000) + cookie.ts_offset, kept);
         o.ts_ecr = s.opts.ts_val;
@@ -45,7 +49,7 @@ void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
     l.cookie_sent = true;
     l.last_cookie_us = now_;
     ++counters_.SyncookiesSent;
-    reply_in_place(s, Seq(cookie.iss), s.seq + 1, kSyn | kAck,
+    reply_in_place(s, Seq(cookie.iss), s.seq + 1, flags,
                    static_cast<uint16_t>(std::min<uint32_t>(config_.rcvbuf, 65535)), options,
                    options_len);
 }
@@ -92,6 +96,7 @@ bool Engine::accept_cookie(Listener& l, Segment& s) {
             t->rcv_wscale = rcv_wscale_;
         }
         t->sack_ok = kept.sack_permitted && config_.sack;
+        t->ecn_ok = kept.ecn && config_.ecn_accept;
     }
     t->user_timeout_us = config_.user_timeout_us;
     t->rto_us = config_.rto_initial_us;

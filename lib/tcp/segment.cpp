@@ -29,7 +29,8 @@ ParseResult parse_segment(rte_mbuf* m, uint32_t src, uint32_t dst, uint16_t ip_h
     out.key = FlowKey{src, dst, rte_be_to_cpu_16(th->src_port), rte_be_to_cpu_16(th->dst_port)};
     out.seq = Seq(rte_be_to_cpu_32(th->sent_seq));
     out.ack = Seq(rte_be_to_cpu_32(th->recv_ack));
-    out.flags = th->tcp_flags & 0x3f;
+    out.flags = th->tcp_flags;
+    out.ip_ecn = ip->type_of_service & 3;
     out.window = rte_be_to_cpu_16(th->rx_win);
     out.payload_offset = ip_header_len + tcp_header_len;
     out.payload_len = ip_payload_len - tcp_header_len;

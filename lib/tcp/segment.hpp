@@ -19,6 +19,16 @@ enum TcpFlag : uint8_t {
     kPsh = 0x08,
     kAck = 0x10,
     kUrg = 0x20,
+    kEce = 0x40,  // RFC 3168: ECN-Echo
+    kCwr = 0x80,  // RFC 3168: Congestion Window Reduced
+};
+
+// The IPv4 header's ECN field (RFC 3168 §5).
+enum EcnCodepoint : uint8_t {
+    kNotEct = 0,
+    kEct1 = 1,
+    kEct0 = 2,
+    kEcnCe = 3,
 };
 
 struct Segment {
@@ -30,6 +40,7 @@ struct Segment {
     uint16_t window = 0;         // raw field, unscaled
     uint16_t payload_offset = 0; // from the IPv4 header
     uint32_t payload_len = 0;
+    uint8_t ip_ecn = kNotEct;    // ECN field of the IPv4 header
     TcpOptions opts;
 
     bool has(uint8_t f) const { return (flags & f) != 0; }

@@ -72,7 +72,8 @@ std::optional<CookieGrant> SynCookies::check(const FlowKey& key, Seq peer_isn, u
 }
 
 uint32_t SynCookies::encode_ts(uint32_t ts_val, const CookieTsOptions& o) {
-    uint32_t bits = (o.has_window_scale ? o.window_scale : 0xf) | (o.sack_permitted ? 0x10 : 0);
+    uint32_t bits = (o.has_window_scale ? o.window_scale : 0xf) | (o.sack_permitted ? 0x10 : 0) |
+                    (o.ecn ? 0x20 : 0);
     uint32_t mask = (1u << kTsOptionBits) - 1;
     uint32_t encoded = (ts_val & ~mask) | bits;
     if (static_cast<int32_t>(encoded - ts_val) > 0)
@@ -86,6 +87,7 @@ CookieTsOptions SynCookies::decode_ts(uint32_t ts_ecr) {
     o.has_window_scale = ws != 0xf;
     o.window_scale = static_cast<uint8_t>(ws > 14 ? 14 : ws);
     o.sack_permitted = ts_ecr & 0x10;
+    o.ecn = ts_ecr & 0x20;
     return o;
 }
 

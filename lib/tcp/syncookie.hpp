@@ -31,9 +31,9 @@
 //
 // Options the cookie cannot hold ride in our TSval when the SYN carried
 // timestamps (as Linux does): its low 6 bits carry the peer's window scale
-// (4 bits, 0xf = none) and SACK-permitted (1 bit); the peer echoes them in
-// TSecr. Without timestamps the connection goes on without window scaling
-// and SACK.
+// (bits 0-3, 0xf = none), SACK-permitted (bit 4) and ECN (bit 5, RFC 3168);
+// the peer echoes them in TSecr. Without timestamps the connection goes on
+// without window scaling, SACK and ECN.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +61,7 @@ struct CookieTsOptions {
     bool has_window_scale = false;
     uint8_t window_scale = 0;  // 0..14
     bool sack_permitted = false;
+    bool ecn = false;          // the SYN asked for ECN and we agreed
 };
 
 class SynCookies {

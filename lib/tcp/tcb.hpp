@@ -100,9 +100,15 @@ struct Tcb {
     bool ws_ok = false;           // both sides sent window scale
     bool ts_ok = false;
     bool sack_ok = false;
+    bool ecn_ok = false;          // RFC 3168 agreed (in SYN_SENT: asked for)
     uint32_t ts_recent = 0;       // RFC 7323 TS.Recent
     uint64_t ts_recent_stamp = 0; // when TS.Recent was set (us)
     uint32_t ts_offset = 0;       // per-connection offset of our TSval clock
+
+    // ECN (RFC 3168 §6.1).
+    bool ece_pending = false;     // a CE mark arrived: echo ECE until the peer's CWR
+    bool cwr_pending = false;     // we reduced cwnd on ECE: say CWR on new data
+    Seq ecn_recover;              // no second reduction before SND.UNA passes this
 
     // RTT estimation (RFC 6298) and congestion control (RFC 5681, 6582).
     uint64_t srtt_us = 0;

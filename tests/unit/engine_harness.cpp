@@ -82,6 +82,7 @@ rte_mbuf* build_segment(const SegmentSpec& spec) {
     ip->version_ihl = RTE_IPV4_VHL_DEF;
     ip->total_length = rte_cpu_to_be_16(total);
     ip->time_to_live = 64;
+    ip->type_of_service = spec.ip_ecn;
     ip->next_proto_id = IPPROTO_TCP;
     ip->src_addr = rte_cpu_to_be_32(spec.src);
     ip->dst_addr = rte_cpu_to_be_32(spec.dst);
@@ -136,6 +137,7 @@ void EngineHarness::send_datagram(rte_mbuf* m) {
     s.seq = tcp::Seq(rte_be_to_cpu_32(th->sent_seq));
     s.ack = tcp::Seq(rte_be_to_cpu_32(th->recv_ack));
     s.flags = th->tcp_flags;
+    s.ip_ecn = ip->type_of_service & 3;
     s.window = rte_be_to_cpu_16(th->rx_win);
     size_t hlen = (th->data_off >> 4) * 4;
     REQUIRE(tcp::parse_options(reinterpret_cast<uint8_t*>(th + 1), hlen - 20, s.opts));

@@ -26,6 +26,7 @@ struct Sent {
     uint16_t window = 0;
     tcp::TcpOptions opts;
     std::string payload;
+    uint8_t ip_ecn = 0;  // ECN field of the IPv4 header (RFC 3168)
     bool has(uint8_t f) const { return (flags & f) != 0; }
 };
 
@@ -41,6 +42,7 @@ struct SegmentSpec {
     uint16_t dst_port = 80;
     uint32_t src = 0xC6120002;  // 198.18.0.2
     uint32_t dst = 0xC6120001;  // 198.18.0.1
+    uint8_t ip_ecn = 0;                    // ECN field of the IPv4 header (RFC 3168)
     const uint8_t* raw_options = nullptr;  // written as-is instead of opts
     size_t raw_options_len = 0;
 };

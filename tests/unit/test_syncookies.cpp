@@ -278,3 +278,19 @@ TEST_CASE("syncookie: the connection's TSval continues the SYN-ACK's clock", "[t
     CHECK(advance <= 5 + 63);       // plus at most the 6 option bits the SYN-ACK gave up
     CHECK(reply.opts.ts_ecr == 101);
 }
+
+TEST_CASE("syncookie: an ECN agreement rides in the TSval and survives the cookie (RFC 3168)",
+          "[tcp][syncookie][ecn]") {
+    CookieListener c;
+    SegmentSpec s = syn(40000, 1460, true, false, false);
+    s.flags |= tcp::kEce | tcp::kCwr;  // an ECN-setup SYN
+    c.h.deliver(s);
+    Sent synack = c.h.pop();
+    CHECK(synack.has(tcp::kEce));
+    CHECK_FALSE(synack.has(tcp::kCwr));
+    CHECK((synack.opts.ts_val & 0x20) != 0);
+    c.h.deliver(ack_of(s, synack));
+    REQUIRE(c.h.conn());
+    CHECK(c.h.conn()->ecn_ok);
+    CHECK(c.h.counters.TCPECNNegotiated == 1);
+}

@@ -21,6 +21,54 @@ std::mutex g_workers_mutex;
 // A counter is written by one worker; other threads read it with a relaxed
 // atomic load so they see whole values.
 uint64_t read(const uint64_t& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
+uint32_t read(const uint32_t& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
+
+const char* cookie_mode_name(tcp::CookieMode m) {
+    switch (m) {
+    case tcp::CookieMode::Off: return "off";
+    case tcp::CookieMode::Auto: return "auto";
+    case tcp::CookieMode::Always: return "always";
+    }
+    return "?";
+}
+
+// One listener as the whole appliance sees it: every worker holds a copy
+// (same order), with its own queues; depths are summed.
+struct ListenerView {
+    std::string binding;  // A.B.C.D:PORT, 0.0.0.0 for any address
+    const char* cookies = "";
+    uint64_t syn_queue = 0, accept_queue = 0;
+    uint64_t syn_backlog = 0, accept_backlog = 0, cookie_threshold = 0;
+    uint64_t workers_sending_cookies = 0;  // right now, by the mode and threshold
+};
+
+std::vector<ListenerView> listener_views(const std::vector<Worker*>& workers) {
+    std::vector<ListenerView> views;
+    for (size_t w = 0; w < workers.size(); ++w) {
+        const auto& listeners = workers[w]->engine().listeners();
+        for (size_t i = 0; i < listeners.size(); ++i) {
+            const tcp::Listener& l = listeners[i];
+            if (w == 0) {
+                ListenerView v;
+                v.binding = net::format_ipv4(l.addr) + ":" + std::to_string(l.port);
+                v.cookies = cookie_mode_name(l.cookies);
+                v.syn_backlog = l.syn_backlog;
+                v.accept_backlog = l.accept_backlog;
+                v.cookie_threshold = l.cookie_threshold;
+                views.push_back(v);
+            }
+            if (i >= views.size())
+                continue;
+            uint32_t syn_queue = read(l.syn_queue_len);
+            views[i].syn_queue += syn_queue;
+            views[i].accept_queue += read(l.accept_queue_len);
+            views[i].workers_sending_cookies +=
+                l.cookies == tcp::CookieMode::Always ||
+                (l.cookies == tcp::CookieMode::Auto && syn_queue >= l.cookie_threshold);
+        }
+    }
+    return views;
+}
 
 template <typename Visit>
 void visit_counters(const WorkerCounters& c, Visit&& visit) {
@@ -68,6 +116,43 @@ int telemetry_worker(const char*, const char* params, rte_tel_data* d) {
     rte_tel_data_start_dict(d);
     visit_counters(g_workers[id]->counters(),
                    [&](const char* name, uint64_t v) { rte_tel_data_add_dict_u64(d, name, v); });
+    return 0;
+}
+
+// /tcpterm/listeners: the bindings, in the order /tcpterm/listener,N uses.
+int telemetry_listeners(const char*, const char*, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    rte_tel_data* list = rte_tel_data_alloc();
+    if (!list)
+        return -ENOMEM;
+    rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
+    for (const ListenerView& v : listener_views(g_workers))
+        rte_tel_data_add_array_string(list, v.binding.c_str());
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_container(d, "listeners", list, 0);
+    return 0;
+}
+
+// /tcpterm/listener,N: queue depths (summed over workers) and limits.
+int telemetry_listener(const char*, const char* params, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    if (!params || !*params)
+        return -EINVAL;
+    char* end = nullptr;
+    unsigned long id = std::strtoul(params, &end, 10);
+    std::vector<ListenerView> views = listener_views(g_workers);
+    if (*end != '\0' || id >= views.size())
+        return -EINVAL;
+    const ListenerView& v = views[id];
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_string(d, "binding", v.binding.c_str());
+    rte_tel_data_add_dict_u64(d, "syn_queue", v.syn_queue);
+    rte_tel_data_add_dict_u64(d, "syn_backlog", v.syn_backlog);
+    rte_tel_data_add_dict_u64(d, "accept_queue", v.accept_queue);
+    rte_tel_data_add_dict_u64(d, "backlog", v.accept_backlog);
+    rte_tel_data_add_dict_string(d, "cookies", v.cookies);
+    rte_tel_data_add_dict_u64(d, "cookie_threshold", v.cookie_threshold);
+    rte_tel_data_add_dict_u64(d, "workers_sending_cookies", v.workers_sending_cookies);
     return 0;
 }
 
@@ -124,6 +209,11 @@ void register_telemetry(const std::vector<Worker*>& workers) {
                                "All tcpterm counters, summed over workers. No parameters");
     rte_telemetry_register_cmd("/tcpterm/worker", telemetry_worker,
                                "One worker's counters. Parameter: worker id");
+    rte_telemetry_register_cmd("/tcpterm/listeners", telemetry_listeners,
+                               "The listeners' bindings, in /tcpterm/listener order. No parameters");
+    rte_telemetry_register_cmd("/tcpterm/listener", telemetry_listener,
+                               "One listener's SYN and accept queue depths (all workers) and limits. "
+                               "Parameter: listener index");
     rte_telemetry_register_cmd("/tcpterm/connect", telemetry_connect,
                                "Open a connection. Parameters: A.B.C.D:PORT[,SERVICE[,LOCALPORT]]");
 }
@@ -138,6 +228,12 @@ void print_summary(std::FILE* out, const std::vector<Worker*>& workers) {
                  workers.size() == 1 ? "" : "s");
     for (auto& [name, value] : sum(workers))
         std::fprintf(out, "%s %" PRIu64 "\n", name, value);
+    for (const ListenerView& v : listener_views(workers))
+        std::fprintf(out,
+                     "listener %s: syn_queue %" PRIu64 "/%" PRIu64 " accept_queue %" PRIu64 "/%" PRIu64
+                     " cookies %s\n",
+                     v.binding.c_str(), v.syn_queue, v.syn_backlog, v.accept_queue, v.accept_backlog,
+                     v.cookies);
     // Per worker, so that imbalance and hand-offs are visible.
     for (Worker* w : workers) {
         const WorkerCounters& c = w->counters();

@@ -53,6 +53,7 @@ public:
     void run(const std::atomic<bool>& stop);
 
     const WorkerCounters& counters() const { return counters_; }
+    const tcp::Engine& engine() const { return *engine_; }
     // The control thread's way in (see commands.hpp).
     CommandRing& commands() { return commands_; }
     unsigned id() const { return id_; }

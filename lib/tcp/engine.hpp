@@ -38,6 +38,9 @@ public:
 
     // Returns false if a listener already holds addr:port.
     bool add_listener(const Listener& listener);
+    // In the order they were added (the same on every worker); never moves
+    // after start-up, so the telemetry thread may read the queue depths.
+    const std::vector<Listener>& listeners() const { return listeners_; }
     // Extra condition on the local ports connect() picks (for RSS affinity:
     // the reply must hash back to this worker). Set once at start.
     void set_port_filter(std::function<bool(const FlowKey&)> filter) { port_filter_ = std::move(filter); }

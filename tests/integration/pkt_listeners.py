@@ -17,10 +17,18 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tcppeer import CheckFailed, Peer, check, note, run_checks, seq_add, tcpterm_counters  # noqa: E402
+from tcppeer import CheckFailed, Peer, check, note, run_checks, seq_add, tcpterm_counters, telemetry  # noqa: E402
 
 MSS = ("MSS", 1460)
 TOL = 0.4
+
+
+def listener_state(binding):
+    """/tcpterm/listener,N for the listener bound to binding ("0.0.0.0:8100")."""
+    bindings = telemetry("/tcpterm/listeners")["listeners"]
+    if binding not in bindings:
+        raise CheckFailed("no listener %s in /tcpterm/listeners: %s" % (binding, bindings))
+    return telemetry("/tcpterm/listener,%d" % bindings.index(binding))
 
 
 def handshake_only(port, name):
@@ -64,6 +72,9 @@ def accept_queue(port, abort):
         check(near(r.t - sa3.t, 1.0), "after the initial RTO (1 s ±40%%): %.3f s" % (r.t - sa3.t))
         for p in (p1, p2):
             check(not buffered(p, lambda s: s.has("S")), "%s: no SYN-ACK retransmission (its ACK was taken)" % p.name)
+        st = listener_state("0.0.0.0:%d" % port)
+        check(st["accept_queue"] == 2 and st["backlog"] == 2 and st["syn_queue"] == 1,
+              "telemetry /tcpterm/listener: accept_queue 2/2, syn_queue 1 (the third): %s" % st)
         # Still SYN_RECEIVED: another ACK is ignored again, nothing comes back at once.
         p3.send("A")
         p3.expect_nothing(0.3, "third: the repeated ACK is ignored too (queue still full)",
@@ -175,6 +186,10 @@ def syn_queue_full():
         if got:
             raise CheckFailed("%s: SYN beyond syn_backlog=4 answered: %s" % (p.name, got[0]))
     check(True, "SYNs 5..10: no SYN-ACK within 1.2 s (SYN queue of 4 full, cookies=off)")
+    st = listener_state("0.0.0.0:8100")
+    check(st["syn_queue"] == 4 and st["syn_backlog"] == 4 and st["cookies"] == "off"
+          and st["workers_sending_cookies"] == 0,
+          "telemetry /tcpterm/listener: syn_queue 4/4, cookies off: %s" % st)
     # RST (exact, seq = RCV.NXT) ends the half-open ones (RFC 9293 §3.10.7.4 second, SYN-RECEIVED):
     # their queue slots are free again.
     for p in peers[:4]:
@@ -207,6 +222,9 @@ def cookies_take_over():
     check(c1["CurrConnections"] - c0["CurrConnections"] == 4,
           "10 SYNs, only 4 connection entries (the SYN queue up to the threshold)")
     check(c1["SyncookiesSent"] - c0["SyncookiesSent"] == 6, "the other 6 SYN-ACKs carried cookies")
+    st = listener_state("0.0.0.0:8200")
+    check(st["syn_queue"] == 4 and st["cookies"] == "auto" and st["workers_sending_cookies"] >= 1,
+          "telemetry /tcpterm/listener: syn_queue 4 = cookie_threshold, cookies now on: %s" % st)
     # Complete the handshake of the 7th (a cookie one) with the right ACK.
     p7 = peers[6]
     p7.send("A")

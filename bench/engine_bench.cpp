@@ -169,6 +169,7 @@ struct WorkerRun {
 };
 
 bool g_cookie_only = false;  // --cookie-only: for profiling the cookie SYN path alone
+uint32_t g_cookie_only_table = 65536;  // --connections: its table size (tcpterm's default)
 
 WorkerRun run_worker(unsigned id, uint64_t count, rte_mempool* pool) {
     WorkerRun out;
@@ -182,9 +183,10 @@ WorkerRun run_worker(unsigned id, uint64_t count, rte_mempool* pool) {
     uint64_t now_us = 1'000'000;
     auto addr = [&](uint64_t i) { return 0xC6130000u | static_cast<uint32_t>(i / 60000 & 0xffff); };
     auto port = [&](uint64_t i) { return static_cast<uint16_t>(1024 + i % 60000); };
-    if (g_cookie_only) {  // the SYN path alone, with tcpterm's default table size
+    if (g_cookie_only) {  // the SYN path alone, by default with tcpterm's default table size
         tcp::EngineConfig small = cfg;
-        small.max_connections = 65536;
+        small.max_connections = g_cookie_only_table;
+        small.max_time_wait = 65536;  // tcpterm's default
         Sink sink;
         tcp::Counters counters;
         tcp::Engine engine("bench_p" + std::to_string(id), small, counters, sink, pool, now_us);
@@ -242,6 +244,8 @@ int main(int argc, char** argv) {
         "workers", po::value<unsigned>(&workers)->default_value(1), "engines run at once (TBB)")(
         "rounds", po::value<unsigned>(&rounds)->default_value(5), "fresh-engine rounds per path; the median is shown")(
         "cookie-only", po::bool_switch(&g_cookie_only), "run only the cookie SYN path (profiling)")(
+        "connections", po::value<uint32_t>(&g_cookie_only_table)->default_value(65536),
+        "connection table size for --cookie-only (TIME_WAIT table: 65536)")(
         "json", po::value<std::string>(&json)->default_value("bench/results/engine_bench.json"),
         "where to write the figures");
     po::variables_map vm;

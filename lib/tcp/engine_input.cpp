@@ -336,9 +336,21 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     }
     if (t.released)
         return;
-    // eighth: FIN, once everything before it has arrived.
-    if (has_fin && fin_at == t.rcv_nxt)
+    // eighth: FIN, once everything before it has arrived. One beyond a hole
+    // is remembered (its data waits in the reassembly queue) and taken when
+    // the hole fills, so the peer need not retransmit it.
+    if (has_fin && fin_at > t.rcv_nxt && !t.peer_fin &&
+        (t.state == State::Established || t.state == State::FinWait1 ||
+         t.state == State::FinWait2)) {
+        t.peer_fin_ahead = true;
+        t.peer_fin_at = fin_at;
+        t.ack_now = true;  // a duplicate ACK: the hole is still there
+        mark_dirty(t);
+    }
+    if ((has_fin && fin_at == t.rcv_nxt) || (t.peer_fin_ahead && t.peer_fin_at == t.rcv_nxt)) {
+        t.peer_fin_ahead = false;
         receive_fin(t);
+    }
 }
 
 // SYN_RECEIVED -> ESTABLISHED. Returns false when the segment must be

@@ -143,6 +143,8 @@ struct Tcb {
     bool fin_queued = false;      // service asked to send FIN after sendq
     Seq fin_seq;                  // our FIN's sequence number, once queued
     bool peer_fin = false;        // FIN received (rcv_nxt counts it)
+    bool peer_fin_ahead = false;  // a FIN arrived beyond a hole, at peer_fin_at
+    Seq peer_fin_at;
     bool app_closed = false;      // service will read no more (close/abort)
     bool accepted = false;        // service has been told (on_accept)
     bool in_accept_queue = false; // established, waiting for a service that never accepts

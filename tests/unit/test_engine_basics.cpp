@@ -322,6 +322,27 @@ TEST_CASE("ESTABLISHED: without SACK an out-of-order segment still waits for the
     CHECK(c.svc.received == "hello world");
 }
 
+TEST_CASE("ESTABLISHED: a FIN beyond a hole is taken once the hole fills (RFC 9293 §3.10.7.4 "
+          "eighth)", "[tcp][data][close]") {
+    for (bool fin_carries_data : {true, false}) {
+        Established c;
+        uint32_t base = c.peer_nxt;
+        SegmentSpec later = c.data(fin_carries_data ? "world" : "");
+        later.seq = base + 6;
+        later.flags |= kFin;
+        c.h.deliver(later);
+        CHECK(c.h.pop().ack.v == base);  // duplicate ACK: the hole is still there
+        CHECK(c.svc.conn->state == State::Established);
+        SegmentSpec hole = c.data(fin_carries_data ? "hello " : "hello!");
+        c.h.deliver(hole);
+        uint32_t end = base + 6 + (fin_carries_data ? 5 : 0);
+        CHECK(c.h.pop().ack.v == end + 1);  // the data and the FIN, at once
+        CHECK(c.svc.conn->state == State::CloseWait);
+        CHECK(c.svc.saw("peer_shutdown"));
+        CHECK(c.svc.received == (fin_carries_data ? "hello world" : "hello!"));
+    }
+}
+
 TEST_CASE("ESTABLISHED: data beyond the window is trimmed, not queued", "[tcp][data]") {
     tcp::EngineConfig cfg = EngineHarness::default_config();
     cfg.rcvbuf = 1500;

@@ -53,6 +53,10 @@ namespace tcpterm::tcp {
     X(TCPOFOMerge, "held out-of-order segments delivered once the hole filled")          \
     X(TCPSACKBlocksSent, "ACKs sent with SACK blocks (RFC 2018)")                        \
     X(TCPECNNegotiated, "connections that agreed to use ECN (RFC 3168)")                 \
+    X(TCPAOGood, "segments with a valid TCP-AO MAC (RFC 5925)")                            \
+    X(TCPAOBad, "segments dropped: TCP-AO MAC wrong")                                     \
+    X(TCPAOKeyNotFound, "segments dropped: TCP-AO KeyID unknown, or AO from a peer without a key") \
+    X(TCPAORequired, "segments dropped: no TCP-AO from a peer that has a key")            \
     X(InCEPkts, "segments received with the IPv4 CE mark on ECN connections")           \
     X(TCPECNCwndReduced, "congestion window reductions on the peer's ECN-Echo")           \
     X(TCPRcvQDrop, "segment bytes beyond the receive window, trimmed")                   \

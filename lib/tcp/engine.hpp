@@ -104,6 +104,19 @@ private:
     uint32_t make_isn(const FlowKey& key) const;
     uint32_t ts_now(const Tcb& t) const;
 
+    // engine_ao.cpp: TCP-AO (RFC 5925)
+    const AoKey* ao_key_for(uint32_t peer, uint16_t local_port) const;
+    // Checks a segment against the key that covers its peer (mkt may be
+    // nullptr); src_isn/dst_isn give its traffic key. Counts and returns
+    // false when it must be dropped.
+    bool ao_verify(const AoKey* mkt, const Segment& s, const AoTrafficKey& key, uint32_t sne);
+    bool ao_verify_syn(const AoKey* mkt, const Segment& s);
+    bool ao_accept(Tcb& t, const Segment& s);
+    // Both ISNs known: the connection's traffic keys (RFC 5925 §5.2).
+    void ao_start(Tcb& t);
+    // Signs a segment built in m (whole datagram) at ao_offset in the TCP header.
+    void ao_sign(Tcb& t, rte_mbuf* m, Seq seq, uint8_t flags, uint16_t ao_offset);
+
     // engine_input.cpp: SEGMENT ARRIVES
     void listen_input(Listener& l, Segment& s);
     // engine_syncookie.cpp

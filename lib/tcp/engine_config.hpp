@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "lib/tcp/siphash.hpp"
+#include "lib/tcp/tcp_ao.hpp"
 
 namespace tcpterm::tcp {
 
@@ -18,6 +20,7 @@ struct EngineConfig {
     bool sack = true;                    // RFC 2018 (permitted; blocks come with reassembly)
     bool ecn_accept = true;              // RFC 3168: agree to ECN when a SYN asks (Linux tcp_ecn=2)
     bool ecn_request = false;            // RFC 3168: ask for ECN on our own SYNs (tcp_ecn=1)
+    std::vector<AoKey> ao_keys;          // RFC 5925 master keys; peers they cover must sign
     bool window_scaling = true;          // RFC 7323
     uint32_t initial_cwnd_segments = 10; // RFC 6928
     bool tail_loss_probe = true;         // RFC 8985 §7 (TLP)

@@ -68,6 +68,7 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
     t->sack_ok = config_.sack;
     t->ts_ok = config_.timestamps;
     t->ecn_ok = config_.ecn_request;  // an ECN-setup SYN (RFC 3168 §6.1.1)
+    t->ao = ao_key_for(raddr, t->key.lport);
     t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &key, sizeof(key)));
     t->snd_mss = 536;
     t->user_timeout_us = config_.user_timeout_us;
@@ -101,6 +102,10 @@ void Engine::negotiate_active(Tcb& t, const Segment& s) {
     apply_peer_user_timeout(t, s.opts);
     t.irs = s.seq;
     t.rcv_nxt = s.seq + 1;
+    if (t.ao) {
+        ao_start(t);
+        t.snd_mss -= kAoOptionLen;
+    }
     // Our SYN offered an unscaled window before RCV.NXT was known: its right
     // edge counts from here.
     t.rcv_adv = t.rcv_nxt + std::min<uint32_t>(config_.rcvbuf, 65535);

@@ -57,7 +57,9 @@ void Engine::input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us) {
 
 // §3.10.7.1 CLOSED: anything but a RST is answered by a RST.
 void Engine::closed_input(Segment& s) {
-    if (s.has(kRst)) {
+    if (s.opts.has_ao)  // a RST could not be signed (RFC 5925 §7.7): say nothing
+        ++counters_.TCPAOKeyNotFound;
+    if (s.has(kRst) || s.opts.has_ao) {
         rte_pktmbuf_free(s.m);
         return;
     }
@@ -68,6 +70,13 @@ void Engine::closed_input(Segment& s) {
 // §3.10.7.2 LISTEN.
 void Engine::listen_input(Listener& l, Segment& s) {
     if (s.has(kRst)) {  // first: an incoming RST is ignored
+        rte_pktmbuf_free(s.m);
+        return;
+    }
+    // RFC 5925: a peer with a TCP-AO key gets no unsigned answers and no
+    // cookies (a cookie ACK could not be checked before its TCB exists).
+    const AoKey* mkt = ao_key_for(s.key.raddr, s.key.lport);
+    if (s.has(kAck) && mkt) {
         rte_pktmbuf_free(s.m);
         return;
     }
@@ -89,6 +98,11 @@ void Engine::listen_input(Listener& l, Segment& s) {
     }
     // third: SYN.
     ++counters_.SynsReceived;
+    if (!ao_verify_syn(mkt, s)) {
+        ++counters_.ListenDrops;
+        rte_pktmbuf_free(s.m);
+        return;
+    }
     if (!l.admits(s.key.raddr)) {
         ++counters_.TCPForeignRejected;
         ++counters_.ListenDrops;
@@ -98,8 +112,8 @@ void Engine::listen_input(Listener& l, Segment& s) {
             rte_pktmbuf_free(s.m);
         return;
     }
-    if (l.cookies == CookieMode::Always ||
-        (l.cookies == CookieMode::Auto && l.syn_queue_len >= l.cookie_threshold)) {
+    if (!mkt && (l.cookies == CookieMode::Always ||
+                 (l.cookies == CookieMode::Auto && l.syn_queue_len >= l.cookie_threshold))) {
         send_cookie_syn_ack(l, s);
         return;
     }
@@ -148,6 +162,11 @@ void Engine::listen_input(Listener& l, Segment& s) {
         t->snd_mss -= 12;  // every segment carries the timestamp option
     }
     apply_peer_user_timeout(*t, s.opts);
+    if (mkt) {
+        t->ao = mkt;
+        ao_start(*t);
+        t->snd_mss -= kAoOptionLen;  // on every segment
+    }
     t->rto_us = config_.rto_initial_us;
     t->cwnd = config_.initial_cwnd_segments * t->snd_mss;
     t->ssthresh = UINT32_MAX;
@@ -202,6 +221,10 @@ void Engine::challenge_ack(Tcb& t) {
 
 // §3.10.7.4 for SYN_RECEIVED and every synchronized state.
 void Engine::segment_arrives(Tcb& t, Segment& s) {
+    if (!ao_accept(t, s)) {  // RFC 5925 §7.3: before anything else looks at it
+        rte_pktmbuf_free(s.m);
+        return;
+    }
     if (t.state == State::SynSent) {
         syn_sent_input(t, s);
         return;

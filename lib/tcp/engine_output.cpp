@@ -126,12 +126,17 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         t.rcv_adv = t.rcv_nxt + space;
     } else {
         if (t.sack_ok && !t.ooo.empty()) {
-            o.sack_count = t.ooo.sack_blocks(o.sack, t.ts_ok ? 3 : 4);
+            // What fits in 40 bytes beside TS (12) and TCP-AO (16).
+            uint8_t room = t.ao ? (t.ts_ok ? 1 : 2) : (t.ts_ok ? 3 : 4);
+            o.sack_count = t.ooo.sack_blocks(o.sack, room);
             ++counters_.TCPSACKBlocksSent;
         }
         opt_len = write_data_options(opt_buf, o);
         window = advertise_window(t);
     }
+    size_t ao_at = opt_len;
+    if (t.ao)
+        opt_len += write_ao_option(opt_buf + opt_len, t.ao->send_id, t.ao->recv_id);
     uint8_t ecn = t.ecn_ok ? ecn_marking(t, seq, len, flags) : uint8_t{kNotEct};
     rte_mbuf* m = nullptr;
     uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m, ecn);
@@ -139,6 +144,8 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         return;
     if (len > 0)
         t.sendq.copy_out(static_cast<uint32_t>(seq - t.snd_una), len, payload);
+    if (t.ao)  // last: the MAC covers the header, options and payload
+        ao_sign(t, m, seq, flags, static_cast<uint16_t>(kTcpLen + ao_at));
     if (flags & kAck) {
         t.last_ack_sent = t.rcv_nxt;
         t.ack_now = false;

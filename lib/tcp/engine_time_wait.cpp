@@ -20,6 +20,7 @@ void Engine::enter_time_wait(Tcb& t) {
     Seq snd_nxt = t.snd_max, rcv_nxt = t.rcv_nxt;
     uint16_t window = advertise_window(t);
     bool ts_ok = t.ts_ok;
+    bool ao = t.ao != nullptr;
     uint32_t ts_recent = t.ts_recent, ts_offset = t.ts_offset;
     set_state(t, State::TimeWait);
     close_connection(t, CloseReason::Normal);  // the service is done with it
@@ -34,6 +35,7 @@ void Engine::enter_time_wait(Tcb& t) {
     tw->rcv_nxt = rcv_nxt;
     tw->window = window;
     tw->ts_ok = ts_ok;
+    tw->ao = ao;
     tw->ts_recent = ts_recent;
     tw->ts_offset = ts_offset;
     ++counters_.CurrTimeWait;
@@ -95,7 +97,12 @@ void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
             }
         }
         rte_pktmbuf_free(s.m);
-        send_time_wait_ack(tw);  // the old connection answers, as RFC 9293 says
+        if (!tw.ao)
+            send_time_wait_ack(tw);  // the old connection answers, as RFC 9293 says
+        return;
+    }
+    if (tw.ao) {  // nothing else is answered: an ACK could not be signed
+        rte_pktmbuf_free(s.m);
         return;
     }
     bool fin = s.has(kFin);

@@ -107,6 +107,15 @@ bool parse_options(const uint8_t* p, size_t len, TcpOptions& out) {
             out.user_timeout = raw & 0x7fff;
             break;
         }
+        case 29:  // TCP-AO (RFC 5925 §2.2): checked by the engine against its keys
+            if (olen < 4 || out.has_ao)
+                return false;
+            out.has_ao = true;
+            out.ao_keyid = body[0];
+            out.ao_rnextkeyid = body[1];
+            out.ao_offset = static_cast<uint8_t>(20 + i);
+            out.ao_len = olen;
+            break;
         default:
             break;  // RFC 9293 §3.2: unknown options are skipped by their length
         }
@@ -147,6 +156,16 @@ size_t write_syn_options(uint8_t* out, const TcpOptions& o) {
         n += 4;
     }
     return n;
+}
+
+size_t write_ao_option(uint8_t* out, uint8_t keyid, uint8_t rnextkeyid) {
+    out[0] = 29;
+    out[1] = 16;
+    out[2] = keyid;
+    out[3] = rnextkeyid;
+    for (int i = 4; i < 16; ++i)
+        out[i] = 0;
+    return 16;
 }
 
 size_t write_data_options(uint8_t* out, const TcpOptions& o) {

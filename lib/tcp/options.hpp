@@ -43,6 +43,12 @@ struct TcpOptions {
     bool has_user_timeout = false;
     bool user_timeout_minutes = false;  // RFC 5482 granularity bit
     uint16_t user_timeout = 0;          // 15 bits
+    // TCP-AO (RFC 5925 §2.2): where the option sits, so its MAC can be checked.
+    bool has_ao = false;
+    uint8_t ao_keyid = 0;
+    uint8_t ao_rnextkeyid = 0;
+    uint8_t ao_offset = 0;              // from the start of the TCP header
+    uint8_t ao_len = 0;                 // the option's length byte
 
     // Back to "no options", without touching the SACK blocks.
     void reset() {
@@ -53,6 +59,7 @@ struct TcpOptions {
         sack_count = 0;
         has_user_timeout = user_timeout_minutes = false;
         user_timeout = 0;
+        has_ao = false;
     }
 };
 
@@ -67,5 +74,8 @@ bool parse_options(const uint8_t* data, size_t len, TcpOptions& out);
 size_t write_syn_options(uint8_t* out, const TcpOptions& opts);
 // Writes NOP,NOP,TS (when has_timestamps) and SACK blocks; multiple of 4.
 size_t write_data_options(uint8_t* out, const TcpOptions& opts);
+// Appends a TCP-AO option (kind 29, 16 bytes) with a zero MAC, to be filled
+// once the segment is complete; returns 16.
+size_t write_ao_option(uint8_t* out, uint8_t keyid, uint8_t rnextkeyid);
 
 }  // namespace tcpterm::tcp

@@ -11,6 +11,7 @@
 #include "lib/tcp/options.hpp"
 #include "lib/tcp/reassembly.hpp"
 #include "lib/tcp/seq.hpp"
+#include "lib/tcp/tcp_ao.hpp"
 #include "lib/tcp/timer_wheel.hpp"
 
 namespace tcpterm::tcp {
@@ -104,6 +105,14 @@ struct Tcb {
     uint32_t ts_recent = 0;       // RFC 7323 TS.Recent
     uint64_t ts_recent_stamp = 0; // when TS.Recent was set (us)
     uint32_t ts_offset = 0;       // per-connection offset of our TSval clock
+
+    // TCP-AO (RFC 5925): the master key the connection uses, its traffic
+    // keys once both ISNs are known, and where each direction's SNE stands.
+    const AoKey* ao = nullptr;
+    AoTrafficKey ao_send_key{};
+    AoTrafficKey ao_recv_key{};
+    Seq ao_snd_ref, ao_rcv_ref;
+    uint32_t ao_snd_sne = 0, ao_rcv_sne = 0;
 
     // ECN (RFC 3168 §6.1).
     bool ece_pending = false;     // a CE mark arrived: echo ECE until the peer's CWR

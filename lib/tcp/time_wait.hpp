@@ -27,6 +27,9 @@ struct TimeWaitEntry {
     uint32_t last_ack_ms = 0;   // for rate-limiting ACKs to junk
     uint16_t window = 0;        // window field we advertise
     bool ts_ok = false;
+    // TCP-AO connections keep no traffic keys here: their TIME_WAIT answers
+    // nothing (it cannot sign) and takes only a new, signed SYN (RFC 6191).
+    bool ao = false;
     TimeWaitEntry* next_free = nullptr;
 };
 

@@ -74,6 +74,9 @@ rte_mbuf* build_segment(const SegmentSpec& spec) {
     } else {
         opt_len = tcp::write_data_options(opts, spec.opts);
     }
+    size_t ao_at = opt_len;
+    if (spec.ao)
+        opt_len += tcp::write_ao_option(opts + opt_len, spec.ao->send_id, spec.ao->recv_id);
     uint16_t total = static_cast<uint16_t>(20 + 20 + opt_len + spec.payload.size());
     auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, total));
     REQUIRE(p != nullptr);
@@ -98,6 +101,12 @@ rte_mbuf* build_segment(const SegmentSpec& spec) {
     th->tcp_urp = 0;
     memcpy(th + 1, opts, opt_len);
     memcpy(p + 40 + opt_len, spec.payload.data(), spec.payload.size());
+    if (spec.ao) {
+        tcp::AoTrafficKey key = tcp::ao_traffic_key(*spec.ao, spec.src, spec.dst, spec.src_port,
+                                                    spec.dst_port, spec.ao_src_isn, spec.ao_dst_isn);
+        tcp::AoMac mac = tcp::ao_mac(spec.ao->alg, key, spec.ao_sne, p, total, uint16_t(20 + ao_at));
+        memcpy(p + 40 + ao_at + 4, mac.data(), mac.size());
+    }
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     th->cksum = rte_ipv4_udptcp_cksum(ip, th);
     return m;
@@ -138,6 +147,8 @@ void EngineHarness::send_datagram(rte_mbuf* m) {
     s.ack = tcp::Seq(rte_be_to_cpu_32(th->recv_ack));
     s.flags = th->tcp_flags;
     s.ip_ecn = ip->type_of_service & 3;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(ip);
+    s.datagram.assign(bytes, bytes + rte_be_to_cpu_16(ip->total_length));
     s.window = rte_be_to_cpu_16(th->rx_win);
     size_t hlen = (th->data_off >> 4) * 4;
     REQUIRE(tcp::parse_options(reinterpret_cast<uint8_t*>(th + 1), hlen - 20, s.opts));

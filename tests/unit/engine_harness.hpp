@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <rte_mbuf.h>
 
@@ -27,6 +28,7 @@ struct Sent {
     tcp::TcpOptions opts;
     std::string payload;
     uint8_t ip_ecn = 0;  // ECN field of the IPv4 header (RFC 3168)
+    std::vector<uint8_t> datagram;  // the whole IPv4 datagram, for MAC checks
     bool has(uint8_t f) const { return (flags & f) != 0; }
 };
 
@@ -43,6 +45,10 @@ struct SegmentSpec {
     uint32_t src = 0xC6120002;  // 198.18.0.2
     uint32_t dst = 0xC6120001;  // 198.18.0.1
     uint8_t ip_ecn = 0;                    // ECN field of the IPv4 header (RFC 3168)
+    // When set, the segment carries TCP-AO signed with this key's send_id and
+    // the traffic key of (src_isn, dst_isn) (RFC 5925 §5.2), SNE ao_sne.
+    const tcp::AoKey* ao = nullptr;
+    uint32_t ao_src_isn = 0, ao_dst_isn = 0, ao_sne = 0;
     const uint8_t* raw_options = nullptr;  // written as-is instead of opts
     size_t raw_options_len = 0;
 };

@@ -17,6 +17,56 @@ namespace tcpterm::app {
 
 namespace {
 
+// "peer=A.B.C.D/N,send_id=N,recv_id=N,key=SECRET[,alg=...][,port=N]": one
+// TCP-AO master key tuple (RFC 5925 §3.1).
+tcp::AoKey parse_ao_key(const std::string& text) {
+    const std::string key = "ao-key";
+    const std::string form =
+        "peer=A.B.C.D/N,send_id=0..255,recv_id=0..255,key=SECRET(1..80 bytes)"
+        "[,alg=hmac-sha1|aes-128-cmac][,port=N]";
+    tcp::AoKey k;
+    bool has_peer = false, has_send = false, has_recv = false, has_secret = false;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        start = comma == std::string::npos ? text.size() + 1 : comma + 1;
+        size_t eq = item.find('=');
+        if (eq == std::string::npos)
+            bad(key, text, form);
+        std::string name = item.substr(0, eq), value = item.substr(eq + 1);
+        if (name == "peer") {
+            auto prefix = net::parse_ipv4_prefix(value);
+            if (!prefix)
+                bad(key + " peer", value, "an IPv4 prefix A.B.C.D/N");
+            k.peer = *prefix;
+            has_peer = true;
+        } else if (name == "send_id") {
+            k.send_id = static_cast<uint8_t>(parse_uint(key + " send_id", value, 0, 255));
+            has_send = true;
+        } else if (name == "recv_id") {
+            k.recv_id = static_cast<uint8_t>(parse_uint(key + " recv_id", value, 0, 255));
+            has_recv = true;
+        } else if (name == "key") {
+            if (value.empty() || value.size() > 80)
+                bad(key + " key", value, "a secret of 1 to 80 bytes");
+            k.secret.assign(value.begin(), value.end());
+            has_secret = true;
+        } else if (name == "alg") {
+            if (value != "hmac-sha1" && value != "aes-128-cmac")
+                bad(key + " alg", value, "hmac-sha1 or aes-128-cmac");
+            k.alg = value == "hmac-sha1" ? tcp::AoAlgorithm::HmacSha1 : tcp::AoAlgorithm::AesCmac;
+        } else if (name == "port") {
+            k.local_port = static_cast<uint16_t>(parse_uint(key + " port", value, 1, 65535));
+        } else {
+            bad(key, text, form);
+        }
+    }
+    if (!has_peer || !has_send || !has_recv || !has_secret)
+        bad(key, text, form);
+    return k;
+}
+
 // "[ADDR:]PORT=SERVICE[,key=value...]"
 ListenSpec parse_listen(const std::string& text) {
     const std::string key = "listen";
@@ -105,6 +155,11 @@ po::options_description describe() {
         ("workers", s()->default_value("0"), "worker lcores, each with its own RX/TX queue and connections; 0: one per EAL worker lcore (0..128)")
         ("address", s()->default_value("198.18.0.1/24"), "our IPv4 address and subnet, A.B.C.D/N")
         ("gateway", s(), "IPv4 next hop for peers outside the subnet (default: none)")
+        ("ao-key", po::value<std::vector<std::string>>(),
+         "TCP-AO master key (RFC 5925/5926), repeatable: peer=A.B.C.D/N,send_id=N,recv_id=N,"
+         "key=SECRET[,alg=hmac-sha1|aes-128-cmac][,port=N]. Peers in the prefix (to that local "
+         "port) must sign every segment with recv_id; ours carry send_id. Flags replace the "
+         "file's list. Default: none")
         ("listen", po::value<std::vector<std::string>>(),
          "[ADDR:]PORT=SERVICE[,option=value...], repeatable; SERVICE: echo, discard, "
          "daytime, chargen, http, hold. Options: backlog=N (accept queue, 128), syn_backlog=N "
@@ -242,9 +297,11 @@ int parse_config(int argc, char** argv, Config& out) {
         }
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, desc), vm);  // flags first: they win
-        std::vector<std::string> listens;
+        std::vector<std::string> listens, ao_keys;
         if (cli.count("listen"))
             listens = cli["listen"].as<std::vector<std::string>>();
+        if (cli.count("ao-key"))
+            ao_keys = cli["ao-key"].as<std::vector<std::string>>();
         if (cli.count("config")) {
             std::string path = get(cli, "config");
             std::ifstream file(path);
@@ -260,6 +317,8 @@ int parse_config(int argc, char** argv, Config& out) {
             }
             if (!cli.count("listen") && from_file.count("listen"))
                 listens = from_file["listen"].as<std::vector<std::string>>();
+            if (!cli.count("ao-key") && from_file.count("ao-key"))
+                ao_keys = from_file["ao-key"].as<std::vector<std::string>>();
             std::ifstream again(path);
             po::store(po::parse_config_file(again, desc), vm);
         }
@@ -267,6 +326,8 @@ int parse_config(int argc, char** argv, Config& out) {
         if (listens.empty())
             listens = {"7=echo", "9=discard", "13=daytime", "19=chargen", "80=http"};
         fill(vm, listens, out);
+        for (const std::string& text : ao_keys)
+            out.engine.ao_keys.push_back(parse_ao_key(text));
     } catch (const BadValue& e) {
         std::cerr << "tcpterm: " << e.message << "\n";
         return 2;

@@ -329,9 +329,51 @@ class Peer:
         self.window = 65535
         self.last_tsval = None       # TSval of the last segment we sent
         self.seg_sizes = []          # payload sizes of the data segments read()
+        self.ao = None               # set by use_ao(): every segment we send is signed
         self.name = name or "peer:%d->%d" % (self.sport, dport)
         self.log = []                # (time, '>' or '<', text)
         _peers.append(self)
+
+    # -- TCP-AO (RFC 5925), with scapy's independent RFC 5925/5926 code
+    def use_ao(self, alg_name, secret, keyid, rnextkeyid):
+        """Signs every segment from now on: alg_name "HMAC-SHA-1-96" or
+        "AES-128-CMAC-96", secret bytes, our KeyID and the RNextKeyID."""
+        from scapy.contrib import tcpao
+        self.ao = (tcpao.get_alg(alg_name), secret, keyid, rnextkeyid)
+
+    def _ao_traffic_key(self, src, dst, sport, dport, src_isn, dst_isn):
+        from scapy.contrib import tcpao
+        alg, secret, _, _ = self.ao
+        return alg.kdf(secret, tcpao.build_context(socket.inet_aton(src), socket.inet_aton(dst),
+                                                   sport, dport, src_isn, dst_isn))
+
+    def _ao_sign(self, pkt):
+        """pkt (IP/TCP, its AO option last with a zero MAC) with the MAC filled."""
+        from scapy.contrib import tcpao
+        alg, _, keyid, rnext = self.ao
+        tcp = pkt[TCP]
+        syn_only = (int(tcp.flags) & 0x12) == 0x02
+        key = self._ao_traffic_key(CLI_ADDR, TT_ADDR, self.sport, self.dport, tcp.seq if syn_only else self.iss,
+                                   0 if syn_only else (self.irs or 0))
+        p = IP(bytes(pkt))
+        mac = alg.mac(key, tcpao.build_message_from_packet(p, include_options=True, sne=0))
+        tcp.options = tcp.options[:-1] + [("AO", struct.pack("BB", keyid, rnext) + mac)]
+        del tcp.chksum
+        return pkt
+
+    def ao_valid(self, s):
+        """True when tcpterm's segment s carries TCP-AO with a MAC that
+        checks under the traffic key of its ISNs (a SYN-ACK: both known)."""
+        from scapy.contrib import tcpao
+        alg = self.ao[0]
+        ao = s.opt("AO")
+        if ao is None:
+            return False
+        syn_only = s.has("S") and not s.has("A")
+        key = self._ao_traffic_key(TT_ADDR, CLI_ADDR, self.dport, self.sport, s.seq if syn_only else self.irs,
+                                   0 if syn_only else self.iss)
+        mac = alg.mac(key, tcpao.build_message_from_packet(s.ip, include_options=True, sne=0))
+        return bytes(ao)[2:] == mac
 
     # -- bookkeeping
     def tsval(self):
@@ -370,6 +412,8 @@ class Peer:
             if k == "Timestamp":
                 self.last_tsval = v[0]
         win = self.window if window is None else window
+        if self.ao is not None and raw_options is None:
+            options = list(options) + [("AO", struct.pack("BB", self.ao[2], self.ao[3]) + b"\0" * 12)]
         if raw_options is not None:
             assert len(raw_options) % 4 == 0
             tcp = TCP(sport=self.sport, dport=self.dport, seq=seq, ack=ack, flags=flag_bits(flags),
@@ -379,7 +423,10 @@ class Peer:
                       window=win, options=options)
             if payload:
                 tcp = tcp / Raw(payload)
-        self.link.send(IP(src=CLI_ADDR, dst=TT_ADDR, id=random.randrange(65536)) / tcp)
+        pkt = IP(src=CLI_ADDR, dst=TT_ADDR, id=random.randrange(65536)) / tcp
+        if self.ao is not None and raw_options is None:
+            pkt = self._ao_sign(pkt)
+        self.link.send(pkt)
         text = fmt(flag_str(flag_bits(flags)), seq, ack, win, len(payload), options, self.sport,
                    self.dport)
         if raw_options is not None:

@@ -176,3 +176,37 @@ TEST_CASE("TCP-AO: a peer without a key must not sign; keyed peers get no SYN co
     CHECK(a.h.counters.SyncookiesSent == 0);
     CHECK(a.h.conn() != nullptr);  // a real SYN_RECEIVED entry holds the ISNs
 }
+
+TEST_CASE("TCP-AO: an active open signs its SYN with the other ISN 0, then uses both "
+          "(RFC 5925 §5.2)", "[tcp][ao][active]") {
+    tcp::EngineConfig cfg = AoSetup::config_with(tcp::AoAlgorithm::HmacSha1);
+    EngineHarness h(cfg);
+    RecordingService svc;
+    tcp::AoKey peer = peer_view(cfg.ao_keys[0]);
+    tcp::Tcb* t = h.engine->connect(kUs, kPeer, 9000, &svc, 0, h.now_us);
+    REQUIRE(t);
+    h.engine->flush(h.now_us);
+    Sent syn = h.pop();
+    REQUIRE(syn.opts.has_ao);
+    uint16_t lport = syn.key.lport;
+    auto check_mac = [&](const Sent& seg, uint32_t src_isn, uint32_t dst_isn) {
+        tcp::AoTrafficKey key = tcp::ao_traffic_key(peer, kUs, kPeer, lport, 9000, src_isn, dst_isn);
+        tcp::AoMac mac = tcp::ao_mac(peer.alg, key, 0, seg.datagram.data(), uint16_t(seg.datagram.size()),
+                                     seg.opts.ao_offset);
+        return std::equal(mac.begin(), mac.end(), seg.datagram.begin() + 20 + seg.opts.ao_offset + 4);
+    };
+    CHECK(check_mac(syn, syn.seq.v, 0));
+    SegmentSpec synack;
+    synack.src_port = 9000;
+    synack.dst_port = lport;
+    synack.seq = 7000;
+    synack.ack = syn.seq.v + 1;
+    synack.flags = kSyn | kAck;
+    synack.ao = &peer;
+    synack.ao_src_isn = 7000;
+    synack.ao_dst_isn = syn.seq.v;
+    h.deliver(synack);
+    CHECK(t->state == State::Established);
+    Sent ack = h.pop();
+    CHECK(check_mac(ack, syn.seq.v, 7000));
+}

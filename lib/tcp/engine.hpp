@@ -116,6 +116,9 @@ private:
     void ao_start(Tcb& t);
     // Signs a segment built in m (whole datagram) at ao_offset in the TCP header.
     void ao_sign(Tcb& t, rte_mbuf* m, Seq seq, uint8_t flags, uint16_t ao_offset);
+    // The same for a TIME_WAIT entry, whose traffic keys are derived again.
+    bool ao_accept_time_wait(TimeWaitEntry& tw, const Segment& s);
+    void ao_sign_time_wait(TimeWaitEntry& tw, rte_mbuf* m, uint16_t ao_offset);
 
     // engine_input.cpp: SEGMENT ARRIVES
     void listen_input(Listener& l, Segment& s);

@@ -103,4 +103,27 @@ void Engine::ao_sign(Tcb& t, rte_mbuf* m, Seq seq, uint8_t flags, uint16_t ao_of
     memcpy(ip + 20 + ao_offset + 4, mac.data(), mac.size());
 }
 
+bool Engine::ao_accept_time_wait(TimeWaitEntry& tw, const Segment& s) {
+    if (!tw.ao || !s.opts.has_ao)
+        return ao_verify(tw.ao, s, AoTrafficKey{}, 0);
+    if (s.has(kSyn) && !s.has(kAck))
+        return ao_verify_syn(tw.ao, s);
+    const FlowKey& k = tw.key;
+    AoTrafficKey key = ao_traffic_key(*tw.ao, k.raddr, k.laddr, k.rport, k.lport, tw.ao_irs.v, tw.ao_iss.v);
+    uint32_t sne = ao_sne(s.seq, tw.ao_rcv_ref, tw.ao_rcv_sne);
+    if (!ao_verify(tw.ao, s, key, sne))
+        return false;
+    ao_advance(s.seq, tw.ao_rcv_ref, tw.ao_rcv_sne);
+    return true;
+}
+
+void Engine::ao_sign_time_wait(TimeWaitEntry& tw, rte_mbuf* m, uint16_t ao_offset) {
+    const FlowKey& k = tw.key;
+    AoTrafficKey key = ao_traffic_key(*tw.ao, k.laddr, k.raddr, k.lport, k.rport, tw.ao_iss.v, tw.ao_irs.v);
+    uint32_t sne = ao_sne(tw.snd_nxt, tw.ao_snd_ref, tw.ao_snd_sne);
+    auto* ip = rte_pktmbuf_mtod(m, uint8_t*);
+    AoMac mac = ao_mac(tw.ao->alg, key, sne, ip, static_cast<uint16_t>(m->data_len), ao_offset);
+    memcpy(ip + 20 + ao_offset + 4, mac.data(), mac.size());
+}
+
 }  // namespace tcpterm::tcp

@@ -20,7 +20,9 @@ void Engine::enter_time_wait(Tcb& t) {
     Seq snd_nxt = t.snd_max, rcv_nxt = t.rcv_nxt;
     uint16_t window = advertise_window(t);
     bool ts_ok = t.ts_ok;
-    bool ao = t.ao != nullptr;
+    const AoKey* ao = t.ao;
+    Seq iss = t.iss, irs = t.irs, ao_snd_ref = t.ao_snd_ref, ao_rcv_ref = t.ao_rcv_ref;
+    uint32_t ao_snd_sne = t.ao_snd_sne, ao_rcv_sne = t.ao_rcv_sne;
     uint32_t ts_recent = t.ts_recent, ts_offset = t.ts_offset;
     set_state(t, State::TimeWait);
     close_connection(t, CloseReason::Normal);  // the service is done with it
@@ -36,6 +38,12 @@ void Engine::enter_time_wait(Tcb& t) {
     tw->window = window;
     tw->ts_ok = ts_ok;
     tw->ao = ao;
+    tw->ao_iss = iss;
+    tw->ao_irs = irs;
+    tw->ao_snd_ref = ao_snd_ref;
+    tw->ao_rcv_ref = ao_rcv_ref;
+    tw->ao_snd_sne = ao_snd_sne;
+    tw->ao_rcv_sne = ao_rcv_sne;
     tw->ts_recent = ts_recent;
     tw->ts_offset = ts_offset;
     ++counters_.CurrTimeWait;
@@ -51,7 +59,7 @@ void Engine::end_time_wait(TimeWaitEntry& tw) {
 
 void Engine::send_time_wait_ack(TimeWaitEntry& tw) {
     tw.last_ack_ms = static_cast<uint32_t>(now_ / 1000);
-    uint8_t options[12];
+    uint8_t options[12 + kAoOptionLen];
     size_t options_len = 0;
     if (tw.ts_ok) {
         TcpOptions o;
@@ -60,12 +68,25 @@ void Engine::send_time_wait_ack(TimeWaitEntry& tw) {
         o.ts_ecr = tw.ts_recent;
         options_len = write_data_options(options, o);
     }
+    size_t ao_at = options_len;
+    if (tw.ao)
+        options_len += write_ao_option(options + options_len, tw.ao->send_id, tw.ao->recv_id);
     rte_mbuf* m = nullptr;
-    if (emit(tw.key, tw.snd_nxt, tw.rcv_nxt, kAck, tw.window, options, options_len, 0, &m))
-        out_.send_datagram(m);
+    if (!emit(tw.key, tw.snd_nxt, tw.rcv_nxt, kAck, tw.window, options, options_len, 0, &m))
+        return;
+    if (tw.ao)
+        ao_sign_time_wait(tw, m, static_cast<uint16_t>(20 + ao_at));
+    out_.send_datagram(m);
 }
 
 void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
+    // RFC 5925: a keyed peer's segments count only when their MAC checks, so
+    // a forged RST or SYN cannot end TIME_WAIT early. (A SYN that reuses the
+    // tuple is checked again by its listener.)
+    if (!ao_accept_time_wait(tw, s)) {
+        rte_pktmbuf_free(s.m);
+        return;
+    }
     if (s.has(kRst)) {
         rte_pktmbuf_free(s.m);
         if (config_.rfc1337) {  // RFC 1337: a RST must not cut TIME_WAIT short
@@ -97,12 +118,7 @@ void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
             }
         }
         rte_pktmbuf_free(s.m);
-        if (!tw.ao)
-            send_time_wait_ack(tw);  // the old connection answers, as RFC 9293 says
-        return;
-    }
-    if (tw.ao) {  // nothing else is answered: an ACK could not be signed
-        rte_pktmbuf_free(s.m);
+        send_time_wait_ack(tw);  // the old connection answers, as RFC 9293 says
         return;
     }
     bool fin = s.has(kFin);

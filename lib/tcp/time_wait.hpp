@@ -27,9 +27,12 @@ struct TimeWaitEntry {
     uint32_t last_ack_ms = 0;   // for rate-limiting ACKs to junk
     uint16_t window = 0;        // window field we advertise
     bool ts_ok = false;
-    // TCP-AO connections keep no traffic keys here: their TIME_WAIT answers
-    // nothing (it cannot sign) and takes only a new, signed SYN (RFC 6191).
-    bool ao = false;
+    // TCP-AO: the key and what the traffic keys and SNEs derive from, so
+    // that TIME_WAIT checks what arrives and signs its ACKs (RFC 5925).
+    const AoKey* ao = nullptr;
+    Seq ao_iss, ao_irs;
+    Seq ao_snd_ref, ao_rcv_ref;
+    uint32_t ao_snd_sne = 0, ao_rcv_sne = 0;
     TimeWaitEntry* next_free = nullptr;
 };
 

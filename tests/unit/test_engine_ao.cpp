@@ -210,3 +210,47 @@ TEST_CASE("TCP-AO: an active open signs its SYN with the other ISN 0, then uses 
     Sent ack = h.pop();
     CHECK(check_mac(ack, syn.seq.v, 7000));
 }
+
+TEST_CASE("TCP-AO: TIME_WAIT checks what arrives and signs its ACKs (RFC 5925, RFC 9293 §3.6.1)",
+          "[tcp][ao][close]") {
+    AoSetup a;
+    a.h.deliver(a.signed_syn());
+    Sent synack = a.h.pop();
+    uint32_t iss = synack.seq.v;
+    auto from_peer = [&](uint8_t flags, uint32_t seq, uint32_t ack) {
+        SegmentSpec s;
+        s.seq = seq;
+        s.ack = ack;
+        s.flags = flags;
+        s.ao = &a.peer;
+        s.ao_src_isn = kPeerIsn;
+        s.ao_dst_isn = iss;
+        return s;
+    };
+    a.h.deliver(from_peer(kAck, kPeerIsn + 1, iss + 1));
+    REQUIRE(a.svc.conn != nullptr);
+    a.h.engine->close(*a.svc.conn);  // we close first: TIME_WAIT is ours
+    a.h.engine->flush(a.h.now_us);
+    Sent fin = a.h.pop();
+    REQUIRE(fin.has(tcp::kFin));
+    SegmentSpec peer_fin = from_peer(kAck | tcp::kFin, kPeerIsn + 1, iss + 2);
+    a.h.deliver(peer_fin);
+    CHECK(a.verify_ours(a.h.pop(), iss, kPeerIsn));  // the last ACK, signed
+    REQUIRE(a.h.tw() != nullptr);
+
+    a.h.deliver(peer_fin);  // retransmitted: our ACK was lost
+    Sent again = a.h.pop();
+    CHECK(again.ack.v == kPeerIsn + 2);
+    CHECK(a.verify_ours(again, iss, kPeerIsn));
+
+    SegmentSpec unsigned_fin = peer_fin;
+    unsigned_fin.ao = nullptr;
+    a.h.deliver(unsigned_fin);
+    CHECK(a.h.nothing_sent());
+    SegmentSpec forged_syn = a.signed_syn();
+    forged_syn.seq = kPeerIsn + 100000;  // "newer", but signed for another ISN
+    forged_syn.ao_src_isn = kPeerIsn;
+    a.h.deliver(forged_syn);
+    CHECK(a.h.nothing_sent());
+    CHECK(a.h.tw() != nullptr);  // a forged SYN does not end TIME_WAIT
+}

@@ -32,7 +32,8 @@ bool Engine::ao_verify(const AoKey* mkt, const Segment& s, const AoTrafficKey& k
         return false;
     }
     const auto* ip = rte_pktmbuf_mtod(s.m, const uint8_t*);
-    uint16_t total = rte_be_to_cpu_16(reinterpret_cast<const rte_ipv4_hdr*>(ip)->total_length);
+    // The lengths the IPv4 layer validated, not the header's word for it.
+    auto total = static_cast<uint16_t>(s.payload_offset + s.payload_len);
     AoMac want = ao_mac(mkt->alg, key, sne, ip, total, s.opts.ao_offset);
     const uint8_t* got = ip + 20 + s.opts.ao_offset + 4;
     uint8_t diff = 0;  // constant time, as a MAC compare should be

@@ -14,9 +14,16 @@ using namespace tcpterm::test;
 TEST_CASE("engine: 200k random and hostile segments leave no crash and no leaked mbuf",
           "[tcp][robustness]") {
     unsigned before = rte_mempool_avail_count(test_pool());
-    {
+    for (bool with_ao : {false, true}) {
         tcp::EngineConfig cfg = EngineHarness::default_config();
         cfg.max_connections = 256;
+        if (with_ao) {  // port 80's peers must sign: random AO options meet real checks
+            tcp::AoKey key;
+            key.peer = {0xC6120000, 15};
+            key.local_port = 80;
+            key.secret = {'k'};
+            cfg.ao_keys.push_back(key);
+        }
         EngineHarness h(cfg);
         app::EchoService echo;
         app::HttpService http(100);
@@ -73,6 +80,8 @@ TEST_CASE("engine: 200k random and hostile segments leave no crash and no leaked
         h.advance_ms(200'000);  // let every timer run out
         h.sent.clear();
         CHECK(h.counters.InSegs > 0);
+        if (with_ao)
+            CHECK(h.counters.TCPAORequired + h.counters.TCPAOKeyNotFound > 0);
     }
     CHECK(rte_mempool_avail_count(test_pool()) == before);
 }

@@ -106,11 +106,14 @@ private:
 
     // engine_ao.cpp: TCP-AO (RFC 5925)
     const AoKey* ao_key_for(uint32_t peer, uint16_t local_port) const;
-    // Checks a segment against the key that covers its peer (mkt may be
-    // nullptr); src_isn/dst_isn give its traffic key. Counts and returns
-    // false when it must be dropped.
-    bool ao_verify(const AoKey* mkt, const Segment& s, const AoTrafficKey& key, uint32_t sne);
-    bool ao_verify_syn(const AoKey* mkt, const Segment& s);
+    // Checking a segment against the keys that cover its peer (none:
+    // covering is nullptr); false (counted) when it must be dropped.
+    const AoKey* ao_key_for_keyid(const Segment& s) const;
+    const AoKey* ao_send_key_wanted(const AoKey* current, const Segment& s) const;
+    template <typename Derive>
+    const AoKey* ao_check(const AoKey* covering, const Segment& s, uint32_t sne, bool* no_ao,
+                          Derive&& derive);
+    bool ao_verify_syn(const AoKey* covering, const Segment& s);
     bool ao_accept(Tcb& t, const Segment& s);
     // Both ISNs known: the connection's traffic keys (RFC 5925 §5.2).
     void ao_start(Tcb& t);

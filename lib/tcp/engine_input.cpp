@@ -163,7 +163,7 @@ void Engine::listen_input(Listener& l, Segment& s) {
     }
     apply_peer_user_timeout(*t, s.opts);
     if (mkt) {
-        t->ao = mkt;
+        t->ao = ao_send_key_wanted(mkt, s);  // RNextKeyID: the key the peer wants
         ao_start(*t);
         t->snd_mss -= kAoOptionLen;  // on every segment
     }

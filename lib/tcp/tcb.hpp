@@ -108,7 +108,8 @@ struct Tcb {
 
     // TCP-AO (RFC 5925): the master key the connection uses, its traffic
     // keys once both ISNs are known, and where each direction's SNE stands.
-    const AoKey* ao = nullptr;
+    const AoKey* ao = nullptr;            // the key we send with
+    const AoKey* ao_recv_mkt = nullptr;   // the key ao_recv_key belongs to
     AoTrafficKey ao_send_key{};
     AoTrafficKey ao_recv_key{};
     Seq ao_snd_ref, ao_rcv_ref;

@@ -254,3 +254,49 @@ TEST_CASE("TCP-AO: TIME_WAIT checks what arrives and signs its ACKs (RFC 5925, R
     CHECK(a.h.nothing_sent());
     CHECK(a.h.tw() != nullptr);  // a forged SYN does not end TIME_WAIT
 }
+
+TEST_CASE("TCP-AO: a peer with two keys moves to the second; KeyID picks the receive key and "
+          "RNextKeyID our send key (RFC 5925 §7.5.2)", "[tcp][ao]") {
+    tcp::EngineConfig cfg = AoSetup::config_with(tcp::AoAlgorithm::HmacSha1);
+    tcp::AoKey second = test_key(tcp::AoAlgorithm::AesCmac);
+    second.send_id = 13;
+    second.recv_id = 14;
+    std::string secret = "second-secret";
+    second.secret.assign(secret.begin(), secret.end());
+    cfg.ao_keys.push_back(second);
+    EngineHarness h(cfg);
+    RecordingService svc;
+    h.listen(80, &svc);
+    tcp::AoKey peer_first = peer_view(cfg.ao_keys[0]);
+    tcp::AoKey peer_second = peer_view(cfg.ao_keys[1]);
+
+    SegmentSpec syn;
+    syn.seq = kPeerIsn;
+    syn.flags = kSyn;
+    syn.ao = &peer_first;
+    syn.ao_src_isn = kPeerIsn;
+    h.deliver(syn);
+    Sent synack = h.pop();
+    uint32_t iss = synack.seq.v;
+    CHECK(synack.opts.ao_keyid == 3);
+
+    SegmentSpec data;  // the peer now signs with the second key and asks for it back
+    data.seq = kPeerIsn + 1;
+    data.ack = iss + 1;
+    data.flags = kAck | kPsh;
+    data.payload = "rolled";
+    data.ao = &peer_second;
+    data.ao_src_isn = kPeerIsn;
+    data.ao_dst_isn = iss;
+    h.deliver(data);
+    REQUIRE(svc.conn != nullptr);
+    CHECK(svc.received == "rolled");
+    Sent reply = h.pop();
+    CHECK(reply.opts.ao_keyid == 13);
+    CHECK(reply.opts.ao_rnextkeyid == 14);
+    tcp::AoTrafficKey key = tcp::ao_traffic_key(peer_second, kUs, kPeer, 80, 40000, iss, kPeerIsn);
+    tcp::AoMac mac = tcp::ao_mac(peer_second.alg, key, 0, reply.datagram.data(),
+                                 uint16_t(reply.datagram.size()), reply.opts.ao_offset);
+    CHECK(std::equal(mac.begin(), mac.end(), reply.datagram.begin() + 20 + reply.opts.ao_offset + 4));
+    CHECK(h.counters.TCPAOGood == 2);
+}

@@ -72,7 +72,8 @@ ListenSpec parse_listen(const std::string& text) {
     const std::string key = "listen";
     const std::string form =
         "[ADDR:]PORT=SERVICE[,backlog=N][,syn_backlog=N][,allow=A.B.C.D/N]...[,reject=rst|drop]"
-        "[,abort_on_overflow=true|false][,cookies=off|auto|always][,cookie_threshold=N][,body=N] "
+        "[,abort_on_overflow=true|false][,cookies=off|auto|always][,cookie_threshold=N][,body=N]"
+        "[,backend=A.B.C.D:PORT]... "
         "with SERVICE one of " +
         std::string(known_services());
     ListenSpec spec;
@@ -131,12 +132,21 @@ ListenSpec parse_listen(const std::string& text) {
                 static_cast<uint32_t>(parse_uint(key + " cookie_threshold", value, 1, 1u << 24));
         } else if (name == "abort_on_overflow") {
             spec.abort_on_overflow = parse_bool(key + " abort_on_overflow", value);
+        } else if (name == "backend" && spec.service == "proxy") {
+            size_t colon = value.find(':');
+            auto addr = net::parse_ipv4(value.substr(0, colon));
+            if (colon == std::string::npos || !addr)
+                bad(key + " backend", value, "A.B.C.D:PORT");
+            uint16_t port = static_cast<uint16_t>(parse_uint(key + " backend", value.substr(colon + 1), 1, 65535));
+            spec.options.backends.push_back(Backend{*addr, port});
         } else if (name == "body" && spec.service == "http")
             spec.options.http_body_size =
                 static_cast<uint32_t>(parse_uint(key + " body", value, 0, 1u << 30));
         else
-            bad(key, text, "one of the options of " + form + " (body= is for http only)");
+            bad(key, text, "one of the options of " + form + " (body= is for http only, backend= for proxy only)");
     }
+    if (spec.service == "proxy" && spec.options.backends.empty())
+        bad(key, text, "a proxy with at least one backend=A.B.C.D:PORT");
     return spec;
 }
 
@@ -162,12 +172,12 @@ po::options_description describe() {
          "file's list. Default: none")
         ("listen", po::value<std::vector<std::string>>(),
          "[ADDR:]PORT=SERVICE[,option=value...], repeatable; SERVICE: echo, discard, "
-         "daytime, chargen, http, hold. Options: backlog=N (accept queue, 128), syn_backlog=N "
+         "daytime, chargen, http, hold, proxy. Options: backlog=N (accept queue, 128), syn_backlog=N "
          "(SYN queue, 1024), allow=A.B.C.D/N (repeatable: only these peers), reject=rst|drop "
          "(for others), abort_on_overflow=BOOL (RST when the accept queue is full), "
          "cookies=off|auto|always (SYN cookies; auto: once the SYN queue holds "
          "cookie_threshold=N entries, default its bound), body=N "
-         "(http body bytes). Flags replace the file's list. Default: 7=echo 9=discard "
+         "(http body bytes), backend=A.B.C.D:PORT (proxy, repeatable: round robin). Flags replace the file's list. Default: 7=echo 9=discard "
          "13=daytime 19=chargen 80=http")
         ("mbufs", s()->default_value("65535"), "packet buffers in the pool (1023..4194303)")
         ("arp.entries", s()->default_value("1024"), "neighbour table size (4..1048576)")

@@ -9,11 +9,11 @@
 
 namespace tcpterm::app {
 
-const char* known_services() { return "echo, discard, daytime, chargen, http, hold"; }
+const char* known_services() { return "echo, discard, daytime, chargen, http, hold, proxy"; }
 
 bool is_known_service(const std::string& name) {
     return name == "echo" || name == "discard" || name == "daytime" || name == "chargen" ||
-           name == "http" || name == "hold";
+           name == "http" || name == "hold" || name == "proxy";
 }
 
 std::unique_ptr<tcp::Service> make_service(const std::string& name, const ServiceOptions& options) {
@@ -29,6 +29,8 @@ std::unique_ptr<tcp::Service> make_service(const std::string& name, const Servic
         return std::make_unique<HoldService>();
     if (name == "http")
         return std::make_unique<HttpService>(options.http_body_size);
+    if (name == "proxy")
+        return std::make_unique<ProxyService>(options.backends);
     return nullptr;
 }
 

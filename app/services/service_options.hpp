@@ -5,13 +5,16 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "app/services/proxy.hpp"
 #include "lib/tcp/service.hpp"
 
 namespace tcpterm::app {
 
 struct ServiceOptions {
     uint32_t http_body_size = 612;  // what nginx's default page weighs
+    std::vector<Backend> backends;  // proxy: where connections go, round robin
 };
 
 // The services tcpterm ships; names as in `--listen 7=echo`.

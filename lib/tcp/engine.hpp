@@ -80,6 +80,9 @@ public:
     Tcb* find(const FlowKey& key) const;
     const TimeWaitEntry* find_time_wait(const FlowKey& key) const { return time_wait_.find(key); }
     uint32_t connection_count() const { return in_use_; }
+    // The time of the packet or timer being handled (for services that open
+    // connections from a callback).
+    uint64_t now_us() const { return now_; }
     const EngineConfig& config() const { return config_; }
 
 private:

@@ -1,0 +1,57 @@
+// L4 proxy: every accepted connection is spliced to a backend connection
+// that this worker opens (round robin over the listener's backend= list).
+// Bytes are relayed both ways with back-pressure (what the other side's send
+// queue cannot take stays unread, which closes this side's window), a FIN is
+// passed on as a half-close, and a reset or a failed backend resets the other
+// side. Replies from the backend hash back to this worker (the engine's port
+// filter), so a pair never crosses cores.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "lib/tcp/engine.hpp"
+#include "lib/tcp/service.hpp"
+
+namespace tcpterm::app {
+
+struct Backend {
+    uint32_t addr = 0;  // host order
+    uint16_t port = 0;
+};
+
+class ProxyService final : public tcp::Service {
+public:
+    explicit ProxyService(std::vector<Backend> backends);
+
+    void on_accept(tcp::Engine& e, tcp::Tcb& client) override;
+    void on_data(tcp::Engine& e, tcp::Tcb& c) override;
+    void on_writable(tcp::Engine& e, tcp::Tcb& c) override;
+    void on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) override;
+    void on_closed(tcp::Engine& e, tcp::Tcb& c, tcp::CloseReason reason) override;
+
+private:
+    // The backend side's callbacks: the same relay, seen from the other end.
+    class BackendSide final : public tcp::Service {
+    public:
+        explicit BackendSide(ProxyService& proxy) : proxy_(proxy) {}
+        void on_accept(tcp::Engine& e, tcp::Tcb& backend) override;
+        void on_data(tcp::Engine& e, tcp::Tcb& c) override { proxy_.on_data(e, c); }
+        void on_writable(tcp::Engine& e, tcp::Tcb& c) override { proxy_.on_writable(e, c); }
+        void on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) override { proxy_.on_peer_shutdown(e, c); }
+        void on_closed(tcp::Engine& e, tcp::Tcb& c, tcp::CloseReason r) override { proxy_.on_closed(e, c, r); }
+
+    private:
+        ProxyService& proxy_;
+    };
+
+    // Moves what fits from src's receive queue to its partner; passes the
+    // FIN on once src's data is all through; closes both when both are done.
+    void relay(tcp::Engine& e, tcp::Tcb& src);
+
+    std::vector<Backend> backends_;
+    size_t next_ = 0;
+    BackendSide backend_side_{*this};
+};
+
+}  // namespace tcpterm::app

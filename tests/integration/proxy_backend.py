@@ -1,0 +1,38 @@
+"""A backend for test_proxy.sh, run in tt-cli: an echo server on
+198.18.0.2:PORT that returns every byte and, after the client's FIN, sends its
+own (half-close aware), one thread per connection. Prints "ready" once it
+listens; stops when stdin closes."""
+import socket
+import sys
+import threading
+
+
+def serve(conn):
+    with conn:
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)
+
+
+def main():
+    port = int(sys.argv[1])
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("198.18.0.2", port))
+    srv.listen(64)
+
+    def accept_loop():
+        while True:
+            conn, _ = srv.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept_loop, daemon=True).start()
+    print("ready", flush=True)
+    sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+// The proxy service (app/services/proxy.hpp) on the engine with a fake clock:
+// a client connection is spliced to a backend connection the engine opens;
+// data, half-close and resets pass from one side to the other.
+#include <catch2/catch.hpp>
+
+#include "app/services/proxy.hpp"
+#include "engine_harness.hpp"
+
+using namespace tcpterm;
+using namespace tcpterm::test;
+using tcp::kAck;
+using tcp::kFin;
+using tcp::kPsh;
+using tcp::kRst;
+using tcp::kSyn;
+using tcp::State;
+
+namespace {
+
+constexpr uint32_t kClient = 0xC6120002, kBackend = 0xC6120003;
+constexpr uint16_t kBackendPort = 9000;
+
+struct Spliced {
+    EngineHarness h;
+    app::ProxyService proxy{{app::Backend{kBackend, kBackendPort}}};
+    uint32_t client_iss = 0, backend_iss = 0;
+    uint16_t backend_lport = 0;
+
+    Spliced() {
+        tcp::Listener l;
+        l.port = 8080;
+        l.service = &proxy;
+        REQUIRE(h.engine->add_listener(l));
+        SegmentSpec syn;
+        syn.src = kClient;
+        syn.dst_port = 8080;
+        syn.seq = 100;
+        syn.flags = kSyn;
+        h.deliver(syn);
+        client_iss = h.pop().seq.v;
+        h.deliver(from_client(kAck, 101, ""));
+        Sent backend_syn = h.pop();  // the proxy opens its backend connection
+        REQUIRE(backend_syn.flags == kSyn);
+        REQUIRE(backend_syn.key.raddr == kBackend);
+        REQUIRE(backend_syn.key.rport == kBackendPort);
+        backend_lport = backend_syn.key.lport;
+        backend_iss = backend_syn.seq.v;
+    }
+    SegmentSpec from_client(uint8_t flags, uint32_t seq, const std::string& payload) const {
+        SegmentSpec s;
+        s.src = kClient;
+        s.dst_port = 8080;
+        s.seq = seq;
+        s.ack = client_iss + 1;
+        s.flags = flags;
+        s.payload = payload;
+        return s;
+    }
+    SegmentSpec from_backend(uint8_t flags, uint32_t seq, uint32_t ack, const std::string& payload) const {
+        SegmentSpec s;
+        s.src = kBackend;
+        s.src_port = kBackendPort;
+        s.dst_port = backend_lport;
+        s.seq = seq;
+        s.ack = ack;
+        s.flags = flags;
+        s.payload = payload;
+        return s;
+    }
+    void backend_accepts() {
+        h.deliver(from_backend(kSyn | kAck, 5000, backend_iss + 1, ""));
+    }
+    // Takes everything sent; true when a segment to addr satisfied pred.
+    template <typename Pred>
+    bool sent_to(uint32_t addr, Pred pred) {
+        bool seen = false;
+        while (!h.nothing_sent()) {
+            Sent seg = h.pop();
+            seen = seen || (seg.key.raddr == addr && pred(seg));
+        }
+        return seen;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("proxy: data sent before the backend answers waits, then goes through both ways",
+          "[proxy]") {
+    Spliced s;
+    s.h.deliver(s.from_client(kAck | kPsh, 101, "early"));
+    CHECK(s.h.pop().ack.v == 106);  // the client's data is acknowledged, held
+    CHECK(s.h.nothing_sent());
+    s.backend_accepts();
+    CHECK(s.sent_to(kBackend, [](const Sent& seg) { return seg.payload == "early"; }));
+    s.h.deliver(s.from_backend(kAck | kPsh, 5001, s.backend_iss + 6, "reply"));
+    CHECK(s.sent_to(kClient, [](const Sent& seg) { return seg.payload == "reply"; }));
+}
+
+TEST_CASE("proxy: the client's FIN is passed on as a half-close; the backend's FIN ends both",
+          "[proxy][close]") {
+    Spliced s;
+    s.backend_accepts();
+    s.h.sent.clear();
+    s.h.deliver(s.from_client(kAck | kFin, 101, ""));
+    CHECK(s.sent_to(kBackend, [](const Sent& seg) { return seg.has(kFin); }));
+    s.h.deliver(s.from_backend(kAck | kFin, 5001, s.backend_iss + 2, ""));
+    CHECK(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kFin); }));
+}
+
+TEST_CASE("proxy: a backend that refuses, or resets, resets the client", "[proxy][rst]") {
+    for (bool established : {false, true}) {
+        Spliced s;
+        if (established)
+            s.backend_accepts();
+        s.h.sent.clear();
+        if (established)
+            s.h.deliver(s.from_backend(kRst, 5001, 0, ""));
+        else
+            s.h.deliver(s.from_backend(kRst | kAck, 0, s.backend_iss + 1, ""));
+        CHECK(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kRst); }));
+        CHECK(s.h.engine->connection_count() == 0);
+    }
+}

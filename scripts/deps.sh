@@ -8,8 +8,9 @@ PACKAGES=(
   # build
   build-essential pkg-config meson ninja-build
   libdpdk-dev dpdk dpdk-dev libboost-program-options-dev catch2 libtbb-dev
-  # tests (clients in the client namespace, topology, fault injection)
-  python3 python3-scapy hping3 nmap wrk netcat-openbsd curl iputils-ping
+  # tests (clients in the client namespace, topology, fault injection;
+  # python3-cryptography: AES-CMAC in scapy's TCP-AO code, pkt_tcp_ao.py)
+  python3 python3-scapy python3-cryptography hping3 nmap wrk netcat-openbsd curl iputils-ping
   iproute2 ethtool nftables procps coreutils util-linux
   # bench: the Linux side of the side-by-side run
   nginx-light

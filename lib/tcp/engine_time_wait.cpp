@@ -15,37 +15,31 @@ void Engine::enter_time_wait(Tcb& t) {
     // The final ACK of the peer's FIN goes out now: the TCB is gone after this.
     if (t.ack_now)
         send_segment(t, t.snd_max, 0, kAck);
-    TimeWaitEntry* tw = nullptr;
-    FlowKey key = t.key;
-    Seq snd_nxt = t.snd_max, rcv_nxt = t.rcv_nxt;
-    uint16_t window = advertise_window(t);
-    bool ts_ok = t.ts_ok;
-    const AoKey* ao = t.ao;
-    Seq iss = t.iss, irs = t.irs, ao_snd_ref = t.ao_snd_ref, ao_rcv_ref = t.ao_rcv_ref;
-    uint32_t ao_snd_sne = t.ao_snd_sne, ao_rcv_sne = t.ao_rcv_sne;
-    uint32_t ts_recent = t.ts_recent, ts_offset = t.ts_offset;
+    // What a late segment of this incarnation needs, taken before the TCB goes.
+    TimeWaitEntry state;
+    state.key = t.key;
+    state.snd_nxt = t.snd_max;
+    state.rcv_nxt = t.rcv_nxt;
+    state.window = advertise_window(t);
+    state.ts_ok = t.ts_ok;
+    state.ts_recent = t.ts_recent;
+    state.ts_offset = t.ts_offset;
+    state.ao = t.ao;
+    state.ao_iss = t.iss;
+    state.ao_irs = t.irs;
+    state.ao_snd_ref = t.ao_snd_ref;
+    state.ao_rcv_ref = t.ao_rcv_ref;
+    state.ao_snd_sne = t.ao_snd_sne;
+    state.ao_rcv_sne = t.ao_rcv_sne;
     set_state(t, State::TimeWait);
     close_connection(t, CloseReason::Normal);  // the service is done with it
-    tw = time_wait_.insert(key);  // after the TCB left the table: no overlap
+    TimeWaitEntry* tw = time_wait_.insert(state);  // after the TCB left the table: no overlap
     if (!tw) {
         // As Linux when its TIME_WAIT buckets run out: close without it.
         ++counters_.TCPTimeWaitOverflow;
         return;
     }
-    tuples_.add(flow_hash(key));
-    tw->snd_nxt = snd_nxt;
-    tw->rcv_nxt = rcv_nxt;
-    tw->window = window;
-    tw->ts_ok = ts_ok;
-    tw->ao = ao;
-    tw->ao_iss = iss;
-    tw->ao_irs = irs;
-    tw->ao_snd_ref = ao_snd_ref;
-    tw->ao_rcv_ref = ao_rcv_ref;
-    tw->ao_snd_sne = ao_snd_sne;
-    tw->ao_rcv_sne = ao_rcv_sne;
-    tw->ts_recent = ts_recent;
-    tw->ts_offset = ts_offset;
+    tuples_.add(flow_hash(state.key));
     ++counters_.CurrTimeWait;
     wheel_.schedule(tw->timer, now_ + 2 * config_.msl_us);
 }

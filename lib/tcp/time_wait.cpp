@@ -41,16 +41,17 @@ TimeWaitEntry* TimeWaitTable::find(const FlowKey& key, uint32_t hash) const {
     return static_cast<TimeWaitEntry*>(data);
 }
 
-TimeWaitEntry* TimeWaitTable::insert(const FlowKey& key) {
+TimeWaitEntry* TimeWaitTable::insert(const TimeWaitEntry& state) {
     if (!free_)
         return nullptr;
     TimeWaitEntry* e = free_;
-    if (rte_hash_add_key_data(hash_, &key, e) != 0)
+    if (rte_hash_add_key_data(hash_, &state.key, e) != 0)
         return nullptr;
     free_ = e->next_free;
-    *e = TimeWaitEntry{};
-    e->key = key;
+    *e = state;
+    e->timer = TimerNode{};
     e->timer.owner = kTimerOwner;
+    e->next_free = nullptr;
     ++size_;
     return e;
 }

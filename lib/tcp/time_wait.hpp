@@ -48,8 +48,9 @@ public:
     TimeWaitEntry* find(const FlowKey& key) const;
     // With the key's hash already computed (both tables hash alike).
     TimeWaitEntry* find(const FlowKey& key, uint32_t hash) const;
-    // A zeroed entry for key, or nullptr when the table is full.
-    TimeWaitEntry* insert(const FlowKey& key);
+    // An entry holding state's fields (its key included; timer and free-list
+    // link are the table's), or nullptr when the table is full.
+    TimeWaitEntry* insert(const TimeWaitEntry& state);
     // The caller cancels the entry's timer first.
     void erase(TimeWaitEntry& entry);
     uint32_t size() const { return size_; }

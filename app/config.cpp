@@ -179,7 +179,7 @@ po::options_description describe() {
          "cookie_threshold=N entries, default its bound), body=N "
          "(http body bytes), backend=A.B.C.D:PORT (proxy, repeatable: round robin). Flags replace the file's list. Default: 7=echo 9=discard "
          "13=daytime 19=chargen 80=http")
-        ("mbufs", s()->default_value("65535"), "packet buffers in the pool (1023..4194303)")
+        ("mbufs", s()->default_value("65535"), "packet buffers, shared out equally among the workers' own pools (1023..4194303)")
         ("arp.entries", s()->default_value("1024"), "neighbour table size (4..1048576)")
         ("arp.timeout_s", s()->default_value("300"), "seconds a neighbour stays reachable (1..86400)")
         ("tcp.max_connections", s()->default_value("65536"), "connection table size (16..16777216)")
@@ -187,6 +187,9 @@ po::options_description describe() {
         ("tcp.mss_clamp", s()->default_value("0"), "largest MSS we advertise; 0 follows the MTU (0, 88..65495)")
         ("tcp.rcvbuf", s()->default_value("262144"), "receive buffer per connection, bytes (2048..67108864)")
         ("tcp.sndbuf", s()->default_value("262144"), "send buffer per connection, bytes (2048..67108864)")
+        ("tcp.mem_low", s()->default_value("0"), "memory pressure ends below this many queued mbufs per worker; 0: half of tcp.mem_high (Linux tcp_mem[0]) (0..4194303)")
+        ("tcp.mem_pressure", s()->default_value("0"), "queued mbufs per worker that start memory pressure: windows stop growing, out-of-order data refused; 0: 3/4 of tcp.mem_high (tcp_mem[1]) (0..4194303)")
+        ("tcp.mem_high", s()->default_value("0"), "queued mbufs per worker at which the largest holders are reset; 0: the worker's pool less its RX/TX rings and a reserve (tcp_mem[2]) (0..4194303)")
         ("tcp.timestamps", s()->default_value("true"), "RFC 7323 timestamps (true/false)")
         ("tcp.sack", s()->default_value("true"), "RFC 2018 SACK-permitted (true/false)")
         ("tcp.ecn", s()->default_value("passive"),
@@ -253,6 +256,16 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
         bad("tcp.mss_clamp", get(vm, "tcp.mss_clamp"), "0 or an integer from 88 to 65495");
     e.rcvbuf = static_cast<uint32_t>(parse_uint("tcp.rcvbuf", get(vm, "tcp.rcvbuf"), 2048, 1u << 26));
     e.sndbuf = static_cast<uint32_t>(parse_uint("tcp.sndbuf", get(vm, "tcp.sndbuf"), 2048, 1u << 26));
+    e.mem_low = static_cast<uint32_t>(parse_uint("tcp.mem_low", get(vm, "tcp.mem_low"), 0, 4194303));
+    e.mem_pressure =
+        static_cast<uint32_t>(parse_uint("tcp.mem_pressure", get(vm, "tcp.mem_pressure"), 0, 4194303));
+    e.mem_high = static_cast<uint32_t>(parse_uint("tcp.mem_high", get(vm, "tcp.mem_high"), 0, 4194303));
+    if (e.mem_high != 0 && e.mem_high >= c.mbufs)
+        bad("tcp.mem_high", get(vm, "tcp.mem_high"), "0 or below mbufs (" + get(vm, "mbufs") + ")");
+    if (e.mem_pressure != 0 && e.mem_high != 0 && e.mem_pressure > e.mem_high)
+        bad("tcp.mem_pressure", get(vm, "tcp.mem_pressure"), "at most tcp.mem_high (" + get(vm, "tcp.mem_high") + ")");
+    if (e.mem_low != 0 && e.mem_pressure != 0 && e.mem_low > e.mem_pressure)
+        bad("tcp.mem_low", get(vm, "tcp.mem_low"), "at most tcp.mem_pressure (" + get(vm, "tcp.mem_pressure") + ")");
     e.timestamps = parse_bool("tcp.timestamps", get(vm, "tcp.timestamps"));
     e.sack = parse_bool("tcp.sack", get(vm, "tcp.sack"));
     std::string ecn = get(vm, "tcp.ecn");

@@ -47,6 +47,43 @@ int run_worker(void* arg) {
     return 0;
 }
 
+std::vector<rte_mempool*> create_worker_pools(uint32_t mbufs, uint16_t workers) {
+    std::vector<rte_mempool*> pools;
+    for (uint16_t w = 0; w < workers; ++w) {
+        std::string name = "mbufs_w" + std::to_string(w);
+        rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), mbufs / workers, 256, 0,
+                                                    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+        if (!pool) {
+            for (rte_mempool* p : pools)
+                rte_mempool_free(p);
+            throw std::runtime_error("cannot create the mbuf pool " + name + ": " +
+                                     rte_strerror(rte_errno) + " (lower mbufs or add memory)");
+        }
+        pools.push_back(pool);
+    }
+    return pools;
+}
+
+// The tcp.mem marks not given are derived from the worker's pool: what its
+// RX and TX rings, in-flight bursts, hand-off rings and replies can hold
+// stays out of the connections' reach (the reserve that keeps RX refilling
+// and RSTs and ACKs getting in), the rest is the hard mark.
+void set_memory_marks(tcp::EngineConfig& e, uint32_t pool_size, const net::PortSettings& port,
+                      uint16_t workers) {
+    uint32_t reserve = port.rx_descriptors + port.tx_descriptors + 1024 +
+                       (workers > 1 ? (workers - 1) * app::WorkerMesh::kSegmentRingSize : 0);
+    if (e.mem_high == 0)
+        e.mem_high = pool_size > 2 * reserve ? pool_size - reserve : pool_size / 2;
+    if (e.mem_pressure == 0)
+        e.mem_pressure = e.mem_high / 4 * 3;
+    if (e.mem_low == 0)
+        e.mem_low = e.mem_pressure / 3 * 2;
+    if (e.mem_pressure > e.mem_high || e.mem_low > e.mem_pressure)
+        throw std::runtime_error("tcp.mem_low <= tcp.mem_pressure <= tcp.mem_high does not hold with "
+                                 "the derived marks (" + std::to_string(e.mem_low) + ", " +
+                                 std::to_string(e.mem_pressure) + ", " + std::to_string(e.mem_high) + ")");
+}
+
 std::string describe_listeners(const app::Config& c) {
     std::string out;
     for (const auto& l : c.listeners)
@@ -82,14 +119,9 @@ int main(int argc, char** argv) {
     std::unique_ptr<app::WorkerMesh> mesh;
     std::vector<std::unique_ptr<app::Worker>> workers;
     std::vector<app::Worker*> worker_ptrs;
-    rte_mempool* pool = nullptr;
+    std::vector<rte_mempool*> pools;
     bool port_started = false;
     try {
-        pool = rte_pktmbuf_pool_create("mbufs", config.mbufs, 256, 0,
-                                       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-        if (!pool)
-            throw std::runtime_error(std::string("cannot create the mbuf pool: ") +
-                                     rte_strerror(rte_errno) + " (lower mbufs or add memory)");
         // One worker per worker lcore unless told otherwise; with no worker
         // lcore the main lcore polls (and signals are still seen).
         std::vector<unsigned> lcores;
@@ -97,6 +129,9 @@ int main(int argc, char** argv) {
             lcores.push_back(l);
         uint16_t worker_count = static_cast<uint16_t>(
             config.workers ? config.workers : std::max<size_t>(lcores.size(), 1));
+        // Each worker its own pool: its RX queue refills from it and its
+        // connections queue into it, so no worker's peers can empty another's.
+        pools = create_worker_pools(config.mbufs, worker_count);
         if (worker_count > std::max<size_t>(lcores.size(), 1))
             throw std::runtime_error("workers = " + std::to_string(worker_count) + " needs as many worker lcores; the EAL gave " +
                                      std::to_string(lcores.size()) + " besides the main one (see eal -l/--lcores)");
@@ -106,7 +141,7 @@ int main(int argc, char** argv) {
         net::PortSettings ps;
         ps.port_id = config.port_id;
         ps.queues = worker_count;
-        ps.pool = pool;
+        ps.pools = pools;
         ps.steering = steering.get();
         net::PortInfo port = net::start_port(ps);
         port_started = true;
@@ -127,14 +162,15 @@ int main(int argc, char** argv) {
         engine.isn_key = random_key();
         engine.ts_key = random_key();
         engine.cookie_key = random_key();  // one for the appliance: any worker checks any cookie
+        set_memory_marks(engine, config.mbufs / worker_count, ps, worker_count);
 
         app::SteeringPlan plan{steering.get(), mesh.get(), port.hardware_steering};
         for (uint16_t w = 0; w < worker_count; ++w) {
             workers.push_back(std::make_unique<app::Worker>(w, config, config.port_id, plan, iface,
-                                                            engine, pool));
+                                                            engine, pools[w]));
             worker_ptrs.push_back(workers.back().get());
         }
-        app::register_telemetry(worker_ptrs);
+        app::register_telemetry(worker_ptrs, config.port_id);
 
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(mac, sizeof(mac), &port.mac);
@@ -162,7 +198,7 @@ int main(int argc, char** argv) {
             workers[0]->run(g_stop);  // only the main lcore: it polls too
         }
         app::unregister_telemetry();
-        app::print_summary(stdout, worker_ptrs);
+        app::print_summary(stdout, worker_ptrs, config.port_id);
     } catch (const std::exception& e) {
         std::cerr << "tcpterm: " << e.what() << "\n";
         g_stop.store(true);
@@ -175,7 +211,8 @@ int main(int argc, char** argv) {
         rte_pdump_uninit();
     if (port_started)
         net::stop_port(config.port_id);
-    rte_mempool_free(pool);
+    for (rte_mempool* pool : pools)
+        rte_mempool_free(pool);
     rte_eal_cleanup();
     return exit_code;
 }

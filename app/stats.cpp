@@ -7,6 +7,7 @@
 
 #include "lib/net/ipv4_addr.hpp"
 
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 namespace tcpterm::app {
@@ -16,6 +17,7 @@ namespace {
 // Written once at start-up, read by the telemetry thread: never on the
 // packet path.
 std::vector<Worker*> g_workers;
+uint16_t g_port = 0;
 std::mutex g_workers_mutex;
 
 // A counter is written by one worker; other threads read it with a relaxed
@@ -80,6 +82,15 @@ void visit_counters(const WorkerCounters& c, Visit&& visit) {
 #undef TCPTERM_VISIT_TCP
 }
 
+// What the port itself counts: above all the RX refills the PMD could not
+// make because a pool was empty (the memory marks exist to keep it at 0).
+std::vector<std::pair<const char*, uint64_t>> port_counters(uint16_t port) {
+    rte_eth_stats st{};
+    if (rte_eth_stats_get(port, &st) != 0)
+        return {};
+    return {{"RxNoMbuf", st.rx_nombuf}, {"RxMissed", st.imissed}, {"RxErrors", st.ierrors}};
+}
+
 // Sums in declaration order.
 std::vector<std::pair<const char*, uint64_t>> sum(const std::vector<Worker*>& workers) {
     std::vector<std::pair<const char*, uint64_t>> totals;
@@ -100,6 +111,8 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     std::lock_guard lock(g_workers_mutex);
     rte_tel_data_start_dict(d);
     for (auto& [name, value] : sum(g_workers))
+        rte_tel_data_add_dict_u64(d, name, value);
+    for (auto& [name, value] : port_counters(g_port))
         rte_tel_data_add_dict_u64(d, name, value);
     rte_tel_data_add_dict_u64(d, "workers", g_workers.size());
     return 0;
@@ -200,10 +213,11 @@ int telemetry_connect(const char*, const char* params, rte_tel_data* d) {
 
 }  // namespace
 
-void register_telemetry(const std::vector<Worker*>& workers) {
+void register_telemetry(const std::vector<Worker*>& workers, uint16_t port) {
     {
         std::lock_guard lock(g_workers_mutex);
         g_workers = workers;
+        g_port = port;
     }
     rte_telemetry_register_cmd("/tcpterm/stats", telemetry_stats,
                                "All tcpterm counters, summed over workers. No parameters");
@@ -223,10 +237,12 @@ void unregister_telemetry() {
     g_workers.clear();
 }
 
-void print_summary(std::FILE* out, const std::vector<Worker*>& workers) {
+void print_summary(std::FILE* out, const std::vector<Worker*>& workers, uint16_t port) {
     std::fprintf(out, "tcpterm: counters (summed over %zu worker%s)\n", workers.size(),
                  workers.size() == 1 ? "" : "s");
     for (auto& [name, value] : sum(workers))
+        std::fprintf(out, "%s %" PRIu64 "\n", name, value);
+    for (auto& [name, value] : port_counters(port))
         std::fprintf(out, "%s %" PRIu64 "\n", name, value);
     for (const ListenerView& v : listener_views(workers))
         std::fprintf(out,

@@ -11,10 +11,11 @@ namespace tcpterm::app {
 
 // Registers /tcpterm/stats (sums) and /tcpterm/worker,<id> with DPDK
 // telemetry. The workers must outlive the telemetry thread's use of them.
-void register_telemetry(const std::vector<Worker*>& workers);
+// port: the ethdev whose own counters (RxNoMbuf: failed RX refills) are shown too.
+void register_telemetry(const std::vector<Worker*>& workers, uint16_t port);
 void unregister_telemetry();
 
 // Prints every counter summed over workers as "name value" lines.
-void print_summary(std::FILE* out, const std::vector<Worker*>& workers);
+void print_summary(std::FILE* out, const std::vector<Worker*>& workers, uint16_t port);
 
 }  // namespace tcpterm::app

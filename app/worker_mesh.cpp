@@ -11,7 +11,6 @@
 namespace tcpterm::app {
 
 namespace {
-constexpr unsigned kSegmentRingSize = 4096;
 constexpr unsigned kNeighborRingSize = 256;
 
 rte_ring* make_ring(const std::string& name, unsigned elem_size, unsigned size) {
@@ -30,7 +29,7 @@ WorkerMesh::WorkerMesh(uint16_t workers)
             if (a == b)
                 continue;
             std::string pair = std::to_string(a) + "_" + std::to_string(b);
-            segments_[a * workers + b] = make_ring("seg_" + pair, sizeof(void*), kSegmentRingSize);
+            segments_[a * workers + b] = make_ring("seg_" + pair, sizeof(void*), WorkerMesh::kSegmentRingSize);
             neighbors_[a * workers + b] =
                 make_ring("nbr_" + pair, sizeof(NeighborRecord), kNeighborRingSize);
         }

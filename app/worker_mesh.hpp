@@ -21,6 +21,10 @@ struct NeighborRecord {
 
 class WorkerMesh {
 public:
+    // Segments one worker may have in flight to another: they hold mbufs of
+    // the sender's pool, which its memory reserve accounts for.
+    static constexpr unsigned kSegmentRingSize = 4096;
+
     explicit WorkerMesh(uint16_t workers);
     ~WorkerMesh();
     WorkerMesh(const WorkerMesh&) = delete;

@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
         net::PortSettings ps;
         ps.port_id = o.port_id;
         ps.queues = o.queues;
-        ps.pool = rx_pool;
+        ps.pools.assign(o.queues, rx_pool);
         net::PortInfo port = net::start_port(ps);
         port_started = true;
 

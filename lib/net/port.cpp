@@ -87,7 +87,7 @@ PortInfo start_port(const PortSettings& s) {
     for (uint16_t q = 0; q < s.queues; ++q) {
         rte_eth_rxconf rxconf = dev.default_rxconf;
         rxconf.offloads = conf.rxmode.offloads;
-        rc = rte_eth_rx_queue_setup(s.port_id, q, rxd, socket, &rxconf, s.pool);
+        rc = rte_eth_rx_queue_setup(s.port_id, q, rxd, socket, &rxconf, s.pools.at(q));
         if (rc != 0)
             fail("rte_eth_rx_queue_setup", s.port_id, rc);
         rte_eth_txconf txconf = dev.default_txconf;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <rte_ether.h>
 
@@ -22,7 +23,7 @@ struct PortSettings {
     uint16_t queues = 1;       // RX and TX queue pairs, one per worker
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
-    rte_mempool* pool = nullptr;
+    std::vector<rte_mempool*> pools;  // RX queue q refills from pools[q]
     const FlowSteering* steering = nullptr;  // with queues > 1: the RSS to program
 };
 

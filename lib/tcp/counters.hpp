@@ -59,7 +59,15 @@ namespace tcpterm::tcp {
     X(TCPAORequired, "segments dropped: no TCP-AO from a peer that has a key")            \
     X(InCEPkts, "segments received with the IPv4 CE mark on ECN connections")           \
     X(TCPECNCwndReduced, "congestion window reductions on the peer's ECN-Echo")           \
-    X(TCPRcvQDrop, "segment bytes beyond the receive window, trimmed")                   \
+    X(TCPRcvWndTrimmed, "segment bytes beyond the receive window, trimmed")              \
+    X(TCPRcvQDrop, "in-order segments dropped: the connection's or worker's receive memory was full") \
+    X(TCPRcvCoalesce, "in-order segments copied into the tail buffer of the receive queue") \
+    X(OfoPruned, "out-of-order queues dropped to free memory")                          \
+    X(PruneCalled, "times the worker reclaimed memory at its hard limit (tcp.mem_high)") \
+    X(TCPMemoryPressures, "times the worker entered memory pressure (tcp.mem_pressure)")  \
+    X(TCPMemoryPressuresChrono, "milliseconds spent under memory pressure (ended episodes)") \
+    X(TCPAbortOnMemory, "connections reset to free memory at the hard limit (largest holders first)") \
+    X(TCPMemoryMbufs, "mbufs held in connection queues: receive, out-of-order, send (gauge)") \
     X(TCPSeqOutOfWindow, "segments failing the sequence acceptability test (ACKed)")     \
     X(TCPAckTooNew, "segments acknowledging data not yet sent (ACKed, dropped)")         \
     X(TCPAckTooOld, "segments with ACK below SND.UNA-MAX.SND.WND (RFC 5961 5.2)")         \

@@ -72,6 +72,9 @@ Engine::Engine(const std::string& name, const EngineConfig& config, Counters& co
         free_list_ = &tcbs_[i];
     }
     listeners_.reserve(kMaxListeners);
+    mbuf_truesize_ = pool_ ? static_cast<uint32_t>(sizeof(rte_mbuf) + rte_pktmbuf_priv_size(pool_) +
+                                                   rte_pktmbuf_data_room_size(pool_))
+                           : sizeof(rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
     if (config_.window_scaling)
         while (rcv_wscale_ < kMaxWindowScale && (config_.rcvbuf >> rcv_wscale_) > 65535)
             ++rcv_wscale_;
@@ -177,6 +180,7 @@ void Engine::release(Tcb& t) {
     t.sendq.clear();
     t.recvq.clear();
     t.ooo.clear();
+    account(t);
     uint32_t hash = flow_hash(t.key);
     rte_hash_del_key_with_hash(table_, &t.key, hash);
     tuples_.remove(hash);
@@ -218,6 +222,7 @@ uint32_t Engine::ts_now(const Tcb& t) const {
 
 void Engine::flush(uint64_t now_us) {
     now_ = now_us;
+    reclaim_memory();
     while (Tcb* t = dirty_list_) {
         dirty_list_ = t->next_dirty;
         t->dirty = false;
@@ -268,8 +273,10 @@ size_t Engine::send(Tcb& c, const void* data, size_t len) {
     }
     if (done < len || done == room)
         c.want_writable = true;
-    if (done > 0)
+    if (done > 0) {
+        account(c);
         mark_dirty(c);
+    }
     return done;
 }
 
@@ -285,10 +292,10 @@ void Engine::consume(Tcb& c, size_t n) {
     if (n == 0)
         return;
     c.recvq.drop_front(static_cast<uint32_t>(n));
+    account(c);
     // Window update once the window could open by a useful amount (RFC 9293
     // §3.8.6.2.2 receiver-side SWS avoidance).
-    uint32_t space = config_.rcvbuf - c.recvq.bytes;
-    Seq right = c.rcv_nxt + space;
+    Seq right = c.rcv_nxt + receive_space(c);
     uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, 2u * config_.mss);
     if (right - c.rcv_adv >= static_cast<int32_t>(threshold)) {
         c.ack_now = true;

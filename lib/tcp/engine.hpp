@@ -80,6 +80,10 @@ public:
     Tcb* find(const FlowKey& key) const;
     const TimeWaitEntry* find_time_wait(const FlowKey& key) const { return time_wait_.find(key); }
     uint32_t connection_count() const { return in_use_; }
+    // mbufs held in connection queues, and whether the worker is under
+    // memory pressure (engine_memory.cpp).
+    uint32_t queued_mbufs() const { return held_mbufs_; }
+    bool under_memory_pressure() const { return mem_pressure_; }
     // The time of the packet or timer being handled (for services that open
     // connections from a callback).
     uint64_t now_us() const { return now_; }
@@ -106,6 +110,14 @@ private:
     void cancel_timer(Tcb& t);
     uint32_t make_isn(const FlowKey& key) const;
     uint32_t ts_now(const Tcb& t) const;
+
+    // engine_memory.cpp: what connection queues hold (Linux's truesize
+    // charging and tcp_mem pressure, in mbufs)
+    void account(Tcb& t);
+    uint32_t rcv_mem(const Tcb& t) const;
+    bool rcv_mem_admits(Tcb& t, bool in_order);
+    uint32_t receive_space(const Tcb& t) const;
+    void reclaim_memory();
 
     // engine_ao.cpp: TCP-AO (RFC 5925)
     const AoKey* ao_key_for(uint32_t peer, uint16_t local_port) const;
@@ -150,6 +162,7 @@ private:
     void on_new_ack(Tcb& t, uint32_t acked);
     void on_dup_ack(Tcb& t);
     void receive_data(Tcb& t, Segment& s);
+    rte_mbuf* adopt(rte_mbuf* m);
     void receive_fin(Tcb& t);
     void challenge_ack(Tcb& t);
     Listener* find_listener(uint32_t addr, uint16_t port);
@@ -198,6 +211,11 @@ private:
     Tcb* release_list_ = nullptr;
     Tcb* dirty_list_ = nullptr;
     uint32_t in_use_ = 0;
+    uint32_t held_mbufs_ = 0;     // sum of every TCB's mem_mbufs
+    uint32_t mbuf_truesize_ = 0;  // what one queued mbuf costs, header and buffer
+    Tcb* holders_ = nullptr;      // connections with mem_mbufs > 0
+    bool mem_pressure_ = false;
+    uint64_t pressure_since_ = 0;
     std::vector<Listener> listeners_;
     TimeWaitTable time_wait_;
     TupleFilter tuples_;  // what table_ and time_wait_ may hold

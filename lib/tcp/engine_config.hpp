@@ -16,6 +16,15 @@ struct EngineConfig {
     uint16_t mss = 1460;                 // advertised: MTU - 40, after any clamp
     uint32_t rcvbuf = 256 * 1024;        // bytes we accept ahead of the service
     uint32_t sndbuf = 256 * 1024;        // bytes a service may queue unacknowledged
+    // Memory of this worker's connection queues, in mbufs (Linux's tcp_mem,
+    // which counts pages): at `pressure` windows stop growing and
+    // out-of-order data is refused until the total falls below `low`; at
+    // `high` the largest holders are reset. 0: no limit. Each connection's
+    // received data may also hold at most 2 * rcvbuf of buffer memory
+    // (Linux charges truesize against a doubled SO_RCVBUF likewise).
+    uint32_t mem_low = 0;
+    uint32_t mem_pressure = 0;
+    uint32_t mem_high = 0;
     bool timestamps = true;              // RFC 7323
     bool sack = true;                    // RFC 2018 (permitted; blocks come with reassembly)
     bool ecn_accept = true;              // RFC 3168: agree to ECN when a SYN asks (Linux tcp_ecn=2)

@@ -559,8 +559,10 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
     bool new_sack = t.sack_ok && s.opts.sack_count > 0 && record_sack(t, s.opts);
     if (acked > 0) {
         uint32_t data_acked = std::min(acked, t.sendq.bytes);
-        if (data_acked > 0)
+        if (data_acked > 0) {
             t.sendq.drop_front(data_acked);
+            account(t);
+        }
         t.snd_una = s.ack;
         if (t.snd_nxt < t.snd_una)
             t.snd_nxt = t.snd_una;
@@ -621,31 +623,63 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     t.ack_now = true;  // every data segment is answered (at the end of the burst)
     mark_dirty(t);
     if (seq + len > right)
-        counters_.TCPRcvQDrop += static_cast<uint32_t>((seq + len) - seq_max(right, seq));
+        counters_.TCPRcvWndTrimmed += static_cast<uint32_t>((seq + len) - seq_max(right, seq));
     if (right <= left) {  // a pure duplicate, or nothing fits the window
         rte_pktmbuf_free(m);
         return;
     }
     rte_pktmbuf_adj(m, static_cast<uint16_t>(s.payload_offset + (left - seq)));
     rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (right - left)));
+    if (m->pool != pool_ && !(m = adopt(m)))
+        return;
     if (left > t.rcv_nxt) {
         // Beyond a hole: hold it (RFC 2018: and report it in SACK blocks);
         // the immediate duplicate ACK tells the sender what is missing.
+        if (!rcv_mem_admits(t, false)) {
+            ++counters_.TCPOFODrop;
+            rte_pktmbuf_free(m);
+            return;
+        }
         if (t.ooo.insert(m, left))
             ++counters_.TCPOFOQueue;
         else
             ++counters_.TCPOFODrop;
+        account(t);  // an insert may also free held segments it covers
         return;
     }
-    t.rcv_nxt += m->data_len;
-    t.recvq.push_back(m);
+    // In order: into the tail buffer when it fits there, else queued whole,
+    // within the connection's and the worker's memory.
+    if (t.recvq.append_to_tail(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len)) {
+        ++counters_.TCPRcvCoalesce;
+        t.rcv_nxt += m->data_len;
+        rte_pktmbuf_free(m);
+    } else if (rcv_mem_admits(t, true)) {
+        t.rcv_nxt += m->data_len;
+        t.recvq.push_back(m);
+    } else {
+        ++counters_.TCPRcvQDrop;  // the ACK owed above tells the peer what is missing
+        rte_pktmbuf_free(m);
+        return;
+    }
     if (!t.ooo.empty()) {
         uint32_t held = t.ooo.segments();
         t.rcv_nxt = t.ooo.drain_in_order(t.rcv_nxt, t.recvq);
         counters_.TCPOFOMerge += held - t.ooo.segments();
     }
+    account(t);
     if (t.accepted && t.service && !t.app_closed)
         t.service->on_data(*this, t);
+}
+
+// A segment another worker received for us (software steering) holds a
+// buffer of that worker's pool: before it is queued here, where that worker's
+// memory marks cannot see it, its payload moves into a buffer of our own.
+rte_mbuf* Engine::adopt(rte_mbuf* m) {
+    rte_mbuf* own = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
+    rte_pktmbuf_free(m);
+    if (!own)
+        ++counters_.TCPRcvQDrop;
+    return own;
 }
 
 void Engine::receive_fin(Tcb& t) {

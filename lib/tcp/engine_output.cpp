@@ -59,8 +59,7 @@ void write_headers(rte_mbuf* m, uint8_t* p, const FlowKey& key, uint16_t ip_id, 
 // The window field for an outgoing segment; moves rcv_adv (RFC 9293
 // §3.8.6.2.2: never shrink the window; open it only by a useful amount).
 uint16_t Engine::advertise_window(Tcb& t) {
-    uint32_t space = config_.rcvbuf > t.recvq.bytes ? config_.rcvbuf - t.recvq.bytes : 0;
-    Seq right = t.rcv_nxt + space;
+    Seq right = t.rcv_nxt + receive_space(t);
     uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, t.snd_mss);
     if (right < t.rcv_adv || (right - t.rcv_adv < static_cast<int32_t>(threshold) &&
                               t.rcv_adv > t.rcv_nxt))

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include <rte_mbuf.h>
 
@@ -13,6 +14,7 @@ struct MbufQueue {
     rte_mbuf* head = nullptr;
     rte_mbuf* tail = nullptr;
     uint32_t bytes = 0;
+    uint32_t mbufs = 0;  // what the queue holds, for memory accounting
 
     bool empty() const { return head == nullptr; }
 
@@ -24,6 +26,20 @@ struct MbufQueue {
             head = m;
         tail = m;
         bytes += m->data_len;
+        ++mbufs;
+    }
+
+    // Appends len bytes to the tail mbuf's own buffer when they fit there
+    // (Linux's receive coalescing): a peer sending tiny segments then costs
+    // one buffer per buffer-full, not one per segment. Only a direct,
+    // unshared tail may be written.
+    bool append_to_tail(const uint8_t* data, uint16_t len) {
+        if (!tail || !RTE_MBUF_DIRECT(tail) || rte_mbuf_refcnt_read(tail) != 1 ||
+            rte_pktmbuf_tailroom(tail) < len)
+            return false;
+        memcpy(rte_pktmbuf_append(tail, len), data, len);
+        bytes += len;
+        return true;
     }
 
     // Drops n bytes from the front (n <= bytes), freeing emptied mbufs.
@@ -38,6 +54,7 @@ struct MbufQueue {
                     tail = nullptr;
                 done->next = nullptr;
                 rte_pktmbuf_free_seg(done);
+                --mbufs;
             } else {
                 rte_pktmbuf_adj(head, static_cast<uint16_t>(take));
             }
@@ -54,6 +71,7 @@ struct MbufQueue {
         }
         tail = nullptr;
         bytes = 0;
+        mbufs = 0;
     }
 
     // Copies len bytes starting offset bytes into the queue to out.

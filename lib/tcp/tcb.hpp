@@ -148,6 +148,11 @@ struct Tcb {
     MbufQueue sendq;
     MbufQueue recvq;
     ReassemblyQueue ooo;          // segments beyond a hole, with their SACK blocks
+    // Memory accounting (engine_memory.cpp): the mbufs the three queues
+    // held when last counted, and the engine's list of connections holding any.
+    uint32_t mem_mbufs = 0;
+    Tcb* mem_prev = nullptr;
+    Tcb* mem_next = nullptr;
 
     // Lifecycle flags.
     bool fin_queued = false;      // service asked to send FIN after sendq

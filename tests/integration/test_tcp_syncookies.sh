@@ -23,5 +23,5 @@ assert_eq 9 "$(tt_counter SyncookiesSent)" "SyncookiesSent (every one of the nin
 assert_eq 2 "$(tt_counter SyncookiesRecv)" "SyncookiesRecv (the two completed cookie handshakes)"
 assert_gt "$(tt_counter SyncookiesFailed)" 1 "SyncookiesFailed (the wrong cookies)"
 assert_eq 2 "$(tt_counter PassiveOpens)" "PassiveOpens: only the two cookie connections (no stateful SYN-ACK with cookies=always)"
-assert_eq 0 "$(tt_counter TCPRcvQDrop)" "TCPRcvQDrop: nothing sent within the window was dropped"
+assert_eq 0 "$(tt_counter TCPRcvWndTrimmed)" "TCPRcvWndTrimmed: nothing sent within the window was dropped"
 ((pkt_rc == 0)) || fail "pkt_syncookies.py: checks failed, see FAIL lines above"

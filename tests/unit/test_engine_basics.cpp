@@ -352,7 +352,7 @@ TEST_CASE("ESTABLISHED: data beyond the window is trimmed, not queued", "[tcp][d
     Sent ack = c.h.pop();
     CHECK(ack.ack.v == c.peer_nxt + 1500);
     CHECK(ack.window == 0);
-    CHECK(c.h.counters.TCPRcvQDrop == 1900 - 1500);
+    CHECK(c.h.counters.TCPRcvWndTrimmed == 1900 - 1500);
 }
 
 TEST_CASE("ESTABLISHED: service data goes out in MSS segments and is freed when ACKed",

@@ -48,6 +48,9 @@ namespace tcpterm::tcp {
     X(TCPSackRecovery, "loss recoveries entered on SACK information")                    \
     X(TCPSACKRetrans, "segments retransmitted into holes the peer's SACK blocks showed")  \
     X(TCPWinProbe, "zero-window probes sent")                                            \
+    X(CurrOrphans, "connections closed by their service and still ending (gauge)")      \
+    X(TCPAbortOnIdle, "connections reset by their listener's idle_timeout")               \
+    X(TCPPerSourceRejected, "SYNs and cookie ACKs refused: the peer address holds max_per_source connections on the listener") \
     X(TCPOFOQueue, "out-of-order segments held for reassembly")                          \
     X(TCPOFODrop, "out-of-order segments dropped (duplicate, or the queue was full)")   \
     X(TCPOFOMerge, "held out-of-order segments delivered once the hole filled")          \
@@ -72,7 +75,19 @@ namespace tcpterm::tcp {
     X(TCPAckTooNew, "segments acknowledging data not yet sent (ACKed, dropped)")         \
     X(TCPAckTooOld, "segments with ACK below SND.UNA-MAX.SND.WND (RFC 5961 5.2)")         \
     X(TCPChallengeACK, "challenge ACKs sent (RFC 5961)")                                 \
-    X(TCPChallengeACKLimited, "challenge ACKs suppressed by the rate limit")             \
+    X(TCPChallengeACKLimited, "challenge ACKs suppressed by the worker's random per-second budget") \
+    X(TCPACKSkippedChallenge, "challenge ACKs suppressed by the per-connection limit (tcp.invalid_ratelimit_ms)") \
+    X(TCPACKSkippedSeq, "ACKs to out-of-window segments suppressed by the per-connection limit") \
+    X(TCPACKSkippedPAWS, "ACKs to PAWS-rejected segments suppressed by the per-connection limit") \
+    X(TCPBadFlags, "segments dropped for an illegal flag combination (SYN with FIN or RST)") \
+    X(TCPAckMissing, "segments without ACK in a synchronized state (dropped)")          \
+    X(TCPRstOutOfWindow, "RSTs outside the receive window (dropped)")                    \
+    X(TCPRstInWindow, "RSTs in the window but not at RCV.NXT (challenged, dropped; RFC 5961 §3)") \
+    X(TCPSynInWindow, "SYNs on a synchronized connection (challenged, dropped; RFC 5961 §4)") \
+    X(TCPListenIgnored, "segments at a listener without SYN or ACK, or with RST (dropped)") \
+    X(TCPNoListenerSilent, "RSTs and TCP-AO segments for no connection (dropped without an answer)") \
+    X(PAWSNoTimestamp, "segments without a timestamp on a timestamped connection (dropped; RFC 7323 §3.2)") \
+    X(TCPTimeWaitSynDropped, "SYNs for a TIME_WAIT tuple that were not newer (dropped; RFC 6191)") \
     X(PAWSEstab, "segments rejected by PAWS (RFC 7323 5.3)")                            \
     X(TCPTimeWaitEntered, "connections that entered TIME_WAIT")                          \
     X(TCPTimeWaitExpired, "TIME_WAIT entries that ended after 2MSL")                     \

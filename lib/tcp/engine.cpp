@@ -6,6 +6,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "lib/tcp/service.hpp"
 #include "lib/tcp/siphash.hpp"
@@ -67,6 +68,16 @@ Engine::Engine(const std::string& name, const EngineConfig& config, Counters& co
     if (!table_)
         throw std::runtime_error("cannot create the connection table " + hash_name + ": " +
                                  rte_strerror(rte_errno));
+    std::string source_name = "src_" + name;
+    rte_hash_parameters sources{};
+    sources.name = source_name.c_str();
+    sources.entries = params.entries;
+    sources.key_len = 8;
+    sources.socket_id = SOCKET_ID_ANY;
+    per_source_ = rte_hash_create(&sources);
+    if (!per_source_)
+        throw std::runtime_error("cannot create the per-source table " + source_name + ": " +
+                                 rte_strerror(rte_errno));
     for (size_t i = tcbs_.size(); i-- > 0;) {
         tcbs_[i].next_free = free_list_;
         free_list_ = &tcbs_[i];
@@ -87,6 +98,7 @@ Engine::~Engine() {
         t.ooo.clear();
     }
     rte_hash_free(table_);
+    rte_hash_free(per_source_);
 }
 
 bool Engine::add_listener(const Listener& listener) {
@@ -97,6 +109,7 @@ bool Engine::add_listener(const Listener& listener) {
             return false;
     listeners_.push_back(listener);
     listeners_.back().syn_queue_len = 0;
+    listeners_.back().index = static_cast<uint16_t>(listeners_.size() - 1);
     return true;
 }
 
@@ -131,6 +144,8 @@ Tcb* Engine::allocate(const FlowKey& key) {
     free_list_ = t->next_free;
     *t = Tcb{};
     t->key = key;
+    t->last_invalid_reply_us = now_ - config_.invalid_ratelimit_us;  // the first reply may go
+    t->ip_id = static_cast<uint16_t>(rte_rand());
     ++in_use_;
     ++counters_.CurrConnections;
     return t;
@@ -176,6 +191,12 @@ void Engine::release(Tcb& t) {
     if (t.in_accept_queue) {
         t.in_accept_queue = false;
         --t.listener->accept_queue_len;
+    }
+    per_source_remove(t);
+    if (t.orphan) {
+        t.orphan = false;
+        --orphans_;
+        --counters_.CurrOrphans;
     }
     t.sendq.clear();
     t.recvq.clear();
@@ -330,6 +351,7 @@ void Engine::close(Tcb& c) {
         return;
     }
     shutdown_write(c);
+    become_orphan(c);
 }
 
 void Engine::abort(Tcb& c) {

@@ -119,6 +119,16 @@ private:
     uint32_t receive_space(const Tcb& t) const;
     void reclaim_memory();
 
+    // engine_limits.cpp: what one peer or one closed connection may hold
+    bool per_source_admits(const Listener& l, uint32_t raddr) const;
+    void per_source_add(Tcb& t);
+    void per_source_remove(Tcb& t);
+    void become_orphan(Tcb& t);
+    // Whether an orphan has had its retries (and must be aborted now).
+    bool orphan_gave_up(const Tcb& t) const;
+    // Idle timeout of the connection's listener (0: none).
+    uint64_t idle_limit(const Tcb& t) const;
+
     // engine_ao.cpp: TCP-AO (RFC 5925)
     const AoKey* ao_key_for(uint32_t peer, uint16_t local_port) const;
     // Checking a segment against the keys that cover its peer (none:
@@ -139,7 +149,11 @@ private:
     void ao_sign_time_wait(TimeWaitEntry& tw, rte_mbuf* m, uint16_t ao_offset);
 
     // engine_input.cpp: SEGMENT ARRIVES
-    void listen_input(Listener& l, Segment& s);
+    // reuse_after: the SYN takes over a TIME_WAIT tuple whose SND.NXT it was.
+    void listen_input(Listener& l, Segment& s, const Seq* reuse_after = nullptr);
+    void drop(Segment& s, uint64_t Counters::*reason);
+    bool invalid_reply_allowed(Tcb& t, const Segment& s, uint64_t Counters::*skipped);
+    void answer_invalid(Tcb& t, const Segment& s, uint64_t Counters::*skipped);
     // engine_syncookie.cpp
     bool cookies_recently_sent(const Listener& l) const;
     void send_cookie_syn_ack(Listener& l, Segment& s);
@@ -164,7 +178,7 @@ private:
     void receive_data(Tcb& t, Segment& s);
     rte_mbuf* adopt(rte_mbuf* m);
     void receive_fin(Tcb& t);
-    void challenge_ack(Tcb& t);
+    void challenge_ack(Tcb& t, const Segment& s);
     Listener* find_listener(uint32_t addr, uint16_t port);
 
     // engine_connect.cpp
@@ -180,7 +194,7 @@ private:
     // nullptr (counted) when no mbuf was free. ecn is the IPv4 ECN field.
     uint8_t* emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                   const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out,
-                  uint8_t ecn = kNotEct);
+                  uint8_t ecn = kNotEct, uint16_t ip_id = 0);
     void send_syn_ack(Tcb& t);
     void send_rst(Tcb& t);
     void retransmit_first(Tcb& t);
@@ -199,6 +213,7 @@ private:
     // engine_timers.cpp
     void on_timer(Tcb& t);
     void on_retransmit_timeout(Tcb& t);
+    void on_persist_timer(Tcb& t);
     void send_loss_probe(Tcb& t);
 
     EngineConfig config_;
@@ -207,6 +222,8 @@ private:
     rte_mempool* pool_;
     rte_hash* table_ = nullptr;
     std::vector<Tcb> tcbs_;
+    rte_hash* per_source_ = nullptr;  // (listener, peer address) -> connections held
+    uint32_t orphans_ = 0;
     Tcb* free_list_ = nullptr;
     Tcb* release_list_ = nullptr;
     Tcb* dirty_list_ = nullptr;
@@ -222,12 +239,11 @@ private:
     SynCookies cookies_;
     TimerWheel wheel_;
     uint64_t now_ = 0;
-    uint16_t ip_id_ = 0;
     uint8_t rcv_wscale_ = 0;     // what we offer, from rcvbuf
     uint32_t next_ephemeral_ = 0;
     std::function<bool(const FlowKey&)> port_filter_;
     uint64_t challenge_second_ = 0;
-    uint32_t challenge_sent_ = 0;
+    uint32_t challenge_budget_ = 0;  // challenge ACKs left this second
 };
 
 }  // namespace tcpterm::tcp

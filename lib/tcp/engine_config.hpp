@@ -42,6 +42,13 @@ struct EngineConfig {
     uint16_t ephemeral_first = 32768;    // RFC 6056 range for our own connections
     uint16_t ephemeral_last = 60999;
     uint32_t data_retries = 15;          // like Linux tcp_retries2
+    // Connections their service has closed (orphans): aborted after this
+    // many unanswered retransmissions or window probes (Linux's
+    // tcp_orphan_retries, whose 0 means 8), and at most max_orphans of them
+    // per worker: past that a closing connection is reset at once
+    // (tcp_max_orphans).
+    uint32_t orphan_retries = 8;
+    uint32_t max_orphans = 16384;
     // RFC 5482 User Timeout: how long sent data may stay unacknowledged
     // before the connection is aborted (0: only the retry count decides),
     // whether we advertise it in SYNs, and whether and within which bounds
@@ -59,7 +66,12 @@ struct EngineConfig {
     uint64_t msl_us = 30'000'000;        // TIME_WAIT lasts 2 * MSL
     uint64_t fin_timeout_us = 60'000'000; // orphaned FIN_WAIT_2 lifetime (Linux tcp_fin_timeout)
     bool rfc1337 = true;                 // RSTs do not end TIME_WAIT
-    uint32_t challenge_ack_per_second = 1000;  // RFC 5961 §7
+    // RFC 5961 §7: challenge ACKs per second per worker, on average: each
+    // second's budget is drawn from [limit/2, 3*limit/2) (as Linux).
+    uint32_t challenge_ack_per_second = 1000;
+    // Replies to invalid segments, per connection: one per this interval
+    // (Linux's tcp_invalid_ratelimit).
+    uint64_t invalid_ratelimit_us = 500'000;
     uint32_t timer_slots = 4096;
     uint64_t timer_tick_us = 1000;
     SipKey isn_key;                      // RFC 6528 secret

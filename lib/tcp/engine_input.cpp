@@ -4,6 +4,7 @@
 
 #include <rte_hash.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "lib/tcp/engine.hpp"
 #include "lib/tcp/service.hpp"
@@ -19,19 +20,25 @@ void Engine::input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us) {
     now_ = now_us;
     ++counters_.InSegs;
     Segment s;
+    s.m = m;  // a segment that fails to parse is still dropped by drop()
     switch (parse_segment(m, ip.src, ip.dst, ip.header_len, ip.payload_len, s)) {
     case ParseResult::Ok:
         break;
     case ParseResult::BadChecksum:
-        ++counters_.InCsumErrors;
-        rte_pktmbuf_free(m);
+        drop(s, &Counters::InCsumErrors);
         return;
     case ParseResult::BadOptions:
         ++counters_.TCPBadOptions;
         [[fallthrough]];
     case ParseResult::BadHeader:
-        ++counters_.InErrs;
-        rte_pktmbuf_free(m);
+        drop(s, &Counters::InErrs);
+        return;
+    }
+    // Flags no TCP sends together: a SYN cannot also end or reset what it
+    // opens. Linux and the BSDs drop them wherever they land (and nmap's
+    // fingerprinting probes get no answer).
+    if (s.has(kSyn) && (s.has(kFin) || s.has(kRst))) {
+        drop(s, &Counters::TCPBadFlags);
         return;
     }
     // One hash of the 4-tuple serves the filter and both tables (same
@@ -60,7 +67,7 @@ void Engine::closed_input(Segment& s) {
     if (s.opts.has_ao)  // a RST could not be signed (RFC 5925 §7.7): say nothing
         ++counters_.TCPAOKeyNotFound;
     if (s.has(kRst) || s.opts.has_ao) {
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPNoListenerSilent);
         return;
     }
     ++counters_.TCPNoListener;
@@ -68,48 +75,45 @@ void Engine::closed_input(Segment& s) {
 }
 
 // §3.10.7.2 LISTEN.
-void Engine::listen_input(Listener& l, Segment& s) {
+void Engine::listen_input(Listener& l, Segment& s, const Seq* reuse_after) {
     if (s.has(kRst)) {  // first: an incoming RST is ignored
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPListenIgnored);
         return;
     }
     // RFC 5925: a peer with a TCP-AO key gets no unsigned answers and no
     // cookies (a cookie ACK could not be checked before its TCB exists).
     const AoKey* mkt = ao_key_for(s.key.raddr, s.key.lport);
     if (s.has(kAck) && mkt) {
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPAORequired);
         return;
     }
     if (s.has(kAck)) {
         // An ACK may complete a handshake we answered with a SYN cookie.
         if (!s.has(kSyn) && l.cookies != CookieMode::Off && cookies_recently_sent(l)) {
-            if (!accept_cookie(l, s)) {
-                ++counters_.SyncookiesFailed;  // forged, stale or random: nothing is created
-                rte_pktmbuf_free(s.m);
-            }
+            if (!accept_cookie(l, s))  // forged, stale or random: nothing is created
+                drop(s, &Counters::SyncookiesFailed);
             return;
         }
         reply_rst(s);  // second: any other ACK is bad here: <SEQ=SEG.ACK><CTL=RST>
         return;
     }
     if (!s.has(kSyn)) {  // fourth: other text or control, drop
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPListenIgnored);
         return;
     }
     // third: SYN.
     ++counters_.SynsReceived;
-    if (!ao_verify_syn(mkt, s)) {
-        ++counters_.ListenDrops;
-        rte_pktmbuf_free(s.m);
+    if (!ao_verify_syn(mkt, s)) {  // counted by the check
+        drop(s, &Counters::ListenDrops);
         return;
     }
-    if (!l.admits(s.key.raddr)) {
-        ++counters_.TCPForeignRejected;
+    if (!l.admits(s.key.raddr) || !per_source_admits(l, s.key.raddr)) {
+        ++(l.admits(s.key.raddr) ? counters_.TCPPerSourceRejected : counters_.TCPForeignRejected);
         ++counters_.ListenDrops;
         if (l.reject_with_rst)
             reply_rst(s);
         else
-            rte_pktmbuf_free(s.m);
+            rte_pktmbuf_free(s.m);  // counted above
         return;
     }
     if (!mkt && (l.cookies == CookieMode::Always ||
@@ -118,24 +122,26 @@ void Engine::listen_input(Listener& l, Segment& s) {
         return;
     }
     if (l.syn_queue_len >= l.syn_backlog) {
-        ++counters_.TCPReqQFullDrop;
         ++counters_.ListenDrops;
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPReqQFullDrop);
         return;
     }
     Tcb* t = allocate(s.key);
     if (!t) {
-        ++counters_.TCPConnTableFull;
         ++counters_.ListenDrops;
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPConnTableFull);
         return;
     }
     t->listener = &l;
     t->service = l.service;
+    per_source_add(*t);
     ++l.syn_queue_len;
     t->irs = s.seq;
     t->rcv_nxt = s.seq + 1;  // data on the SYN is not queued; the peer resends it
-    t->iss = Seq(make_isn(s.key));
+    // RFC 6191 §2: a SYN that reuses a TIME_WAIT tuple gets an ISS above
+    // everything the old incarnation sent (as Linux: its SND.NXT + 64 KiB),
+    // so that none of its segments can fall into the new window.
+    t->iss = reuse_after ? *reuse_after + 65535 + 2 : Seq(make_isn(s.key));
     t->snd_una = t->iss;
     t->snd_nxt = t->iss;
     t->snd_max = t->iss;
@@ -203,17 +209,55 @@ bool Engine::paws_reject(Tcb& t, const Segment& s) {
     return true;
 }
 
-void Engine::challenge_ack(Tcb& t) {
+// Every segment that is not taken ends here, with the counter that says
+// why (as Linux's kfree_skb_reason).
+void Engine::drop(Segment& s, uint64_t Counters::*reason) {
+    ++(counters_.*reason);
+    rte_pktmbuf_free(s.m);
+}
+
+// Replies to invalid segments (out of window, PAWS, a bad ACK number, a
+// challenge) go out at most once per tcp.invalid_ratelimit on each
+// connection, as Linux's tcp_oow_rate_limited: neither a flood of junk nor
+// two endpoints that disagree can make us send at their rate. A segment
+// carrying data is always answered: its duplicate ACK (with SACK) is what
+// the sender's loss recovery needs.
+bool Engine::invalid_reply_allowed(Tcb& t, const Segment& s, uint64_t Counters::*skipped) {
+    if (s.payload_len > 0 && !s.has(kSyn))
+        return true;
+    if (now_ - t.last_invalid_reply_us < config_.invalid_ratelimit_us) {
+        ++(counters_.*skipped);
+        return false;
+    }
+    t.last_invalid_reply_us = now_;
+    return true;
+}
+
+void Engine::answer_invalid(Tcb& t, const Segment& s, uint64_t Counters::*skipped) {
+    if (!invalid_reply_allowed(t, s, skipped))
+        return;
+    t.ack_now = true;
+    mark_dirty(t);
+}
+
+// RFC 5961 §7: challenge ACKs are limited per connection first (so what one
+// connection draws says nothing about another), then per worker by a
+// budget drawn at random each second, as Linux does since CVE-2016-5696: an
+// off-path attacker cannot count them to learn whether a tuple exists.
+void Engine::challenge_ack(Tcb& t, const Segment& s) {
+    if (!invalid_reply_allowed(t, s, &Counters::TCPACKSkippedChallenge))
+        return;
     uint64_t second = now_ / 1'000'000;
     if (second != challenge_second_) {
         challenge_second_ = second;
-        challenge_sent_ = 0;
+        uint32_t limit = config_.challenge_ack_per_second;
+        challenge_budget_ = limit / 2 + static_cast<uint32_t>(rte_rand_max(limit));
     }
-    if (challenge_sent_ >= config_.challenge_ack_per_second) {
+    if (challenge_budget_ == 0) {
         ++counters_.TCPChallengeACKLimited;
         return;
     }
-    ++challenge_sent_;
+    --challenge_budget_;
     ++counters_.TCPChallengeACK;
     t.ack_now = true;
     mark_dirty(t);
@@ -222,19 +266,23 @@ void Engine::challenge_ack(Tcb& t) {
 // §3.10.7.4 for SYN_RECEIVED and every synchronized state.
 void Engine::segment_arrives(Tcb& t, Segment& s) {
     if (!ao_accept(t, s)) {  // RFC 5925 §7.3: before anything else looks at it
-        rte_pktmbuf_free(s.m);
+        rte_pktmbuf_free(s.m);  // counted by the check
         return;
     }
     if (t.state == State::SynSent) {
         syn_sent_input(t, s);
         return;
     }
+    // RFC 7323 §3.2: once timestamps are agreed, a non-RST segment without
+    // one SHOULD be dropped (it escapes PAWS otherwise).
+    if (t.ts_ok && !s.opts.has_timestamps && !s.has(kRst)) {
+        drop(s, &Counters::PAWSNoTimestamp);
+        return;
+    }
     // RFC 7323 §5.3: PAWS comes before the sequence check.
-    if (t.ts_ok && s.opts.has_timestamps && !s.has(kRst) && paws_reject(t, s)) {
-        ++counters_.PAWSEstab;
-        t.ack_now = true;
-        mark_dirty(t);
-        rte_pktmbuf_free(s.m);
+    if (t.ts_ok && !s.has(kRst) && paws_reject(t, s)) {
+        answer_invalid(t, s, &Counters::TCPACKSkippedPAWS);
+        drop(s, &Counters::PAWSEstab);
         return;
     }
     // A retransmitted SYN for a half-open connection: our SYN-ACK was lost.
@@ -257,12 +305,12 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     }
     // first: sequence number acceptability.
     if (!acceptable(t, s)) {
-        if (!s.has(kRst)) {
-            ++counters_.TCPSeqOutOfWindow;
-            t.ack_now = true;
-            mark_dirty(t);
+        if (s.has(kRst)) {
+            drop(s, &Counters::TCPRstOutOfWindow);
+            return;
         }
-        rte_pktmbuf_free(s.m);
+        answer_invalid(t, s, &Counters::TCPACKSkippedSeq);
+        drop(s, &Counters::TCPSeqOutOfWindow);
         return;
     }
     t.last_rx_us = now_;  // the peer is alive (keepalive)
@@ -270,11 +318,12 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     // second: RST. RFC 5961 §3.2: only an exact match resets; an in-window
     // RST gets a challenge ACK, so a blind attacker must guess RCV.NXT.
     if (s.has(kRst)) {
-        rte_pktmbuf_free(s.m);
         if (s.seq != t.rcv_nxt) {
-            challenge_ack(t);
+            challenge_ack(t, s);
+            drop(s, &Counters::TCPRstInWindow);
             return;
         }
+        rte_pktmbuf_free(s.m);
         ++counters_.InRsts;
         if (t.state == State::SynReceived) {
             ++counters_.AttemptFails;  // passive open: back to LISTEN
@@ -286,13 +335,13 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     }
     // fourth: SYN in a synchronized state. RFC 5961 §4.2: challenge ACK.
     if (s.has(kSyn)) {
-        rte_pktmbuf_free(s.m);
-        challenge_ack(t);
+        challenge_ack(t, s);
+        drop(s, &Counters::TCPSynInWindow);
         return;
     }
     // fifth: ACK. A segment without it is dropped.
     if (!s.has(kAck)) {
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPAckMissing);
         return;
     }
     if (t.state == State::SynReceived) {
@@ -301,7 +350,7 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
             return;
         }
         if (!establish(t, s) || t.released) {
-            rte_pktmbuf_free(s.m);
+            rte_pktmbuf_free(s.m);  // counted by establish (ListenOverflows)
             return;
         }
     }
@@ -310,16 +359,13 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     uint32_t flight_before = static_cast<uint32_t>(t.snd_max - t.snd_una);
     // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
     if (s.ack > t.snd_max) {
-        ++counters_.TCPAckTooNew;
-        t.ack_now = true;
-        mark_dirty(t);
-        rte_pktmbuf_free(s.m);
+        challenge_ack(t, s);
+        drop(s, &Counters::TCPAckTooNew);
         return;
     }
     if (s.ack < t.snd_una - t.max_snd_wnd) {
-        ++counters_.TCPAckTooOld;
-        rte_pktmbuf_free(s.m);
-        challenge_ack(t);
+        challenge_ack(t, s);
+        drop(s, &Counters::TCPAckTooOld);
         return;
     }
     // RFC 7323 §4.3: remember TSval of the segment that covers Last.ACK.sent.

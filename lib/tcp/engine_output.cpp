@@ -12,6 +12,11 @@ namespace tcpterm::tcp {
 namespace {
 constexpr uint16_t kIpLen = sizeof(rte_ipv4_hdr);
 constexpr uint16_t kTcpLen = sizeof(rte_tcp_hdr);
+// IPv4 IDs reveal no counter (RFC 6864, RFC 7739 §5): every datagram we
+// send is atomic (DF set, never fragmented), so a connection's segments
+// count up from a random start of their own and replies that have no
+// connection (RST, cookie SYN-ACK, TIME_WAIT ACK) carry 0, as Linux does.
+constexpr uint16_t kStatelessIpId = 0;
 
 void fill_ipv4(rte_ipv4_hdr* ip, uint32_t src, uint32_t dst, uint16_t total_len, uint16_t id,
                uint8_t ecn) {
@@ -85,7 +90,7 @@ void Engine::advertise_user_timeout(TcpOptions& o) const {
 
 uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                       const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out,
-                      uint8_t ecn) {
+                      uint8_t ecn, uint16_t ip_id) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + options_len);
     auto* p = m ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + len)))
@@ -95,7 +100,7 @@ uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint1
         ++counters_.TCPSendAllocFail;
         return nullptr;
     }
-    write_headers(m, p, key, ip_id_++, seq, ack, flags, window, options, options_len, len, ecn);
+    write_headers(m, p, key, ip_id, seq, ack, flags, window, options, options_len, len, ecn);
     ++counters_.OutSegs;
     *out = m;
     return p + header_len;
@@ -138,7 +143,8 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         opt_len += write_ao_option(opt_buf + opt_len, t.ao->send_id, t.ao->recv_id);
     uint8_t ecn = t.ecn_ok ? ecn_marking(t, seq, len, flags) : uint8_t{kNotEct};
     rte_mbuf* m = nullptr;
-    uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m, ecn);
+    uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m, ecn,
+                            t.ip_id++);
     if (!payload)
         return;
     if (len > 0)
@@ -281,8 +287,10 @@ void Engine::output(Tcb& t) {
         if (t.timer_kind != TimerKind::Retransmit && t.timer_kind != TimerKind::LossProbe)
             arm_retransmit_timer(t);
     } else if (t.sendq.bytes > 0 && t.snd_wnd == 0) {
-        if (t.timer_kind != TimerKind::Persist)
+        if (t.timer_kind != TimerKind::Persist) {
             arm_timer(t, TimerKind::Persist, t.rto_us);
+            t.persist_since = now_;
+        }
     }
 }
 
@@ -307,7 +315,7 @@ void Engine::reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_
     }
     m->data_len = len;
     m->pkt_len = len;
-    write_headers(m, rte_pktmbuf_mtod(m, uint8_t*), s.key, ip_id_++, seq, ack, flags, window,
+    write_headers(m, rte_pktmbuf_mtod(m, uint8_t*), s.key, kStatelessIpId, seq, ack, flags, window,
                   options, options_len, 0);
     m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;  // drop RX flags
     ++counters_.OutSegs;

@@ -61,6 +61,14 @@ bool Engine::accept_cookie(Listener& l, Segment& s) {
     std::optional<CookieGrant> grant = cookies_.check(s.key, peer_isn, cookie, now_);
     if (!grant)
         return false;
+    if (!per_source_admits(l, s.key.raddr)) {  // cookies were sent past the limit
+        ++counters_.TCPPerSourceRejected;
+        if (l.reject_with_rst)
+            reply_rst(s);
+        else
+            rte_pktmbuf_free(s.m);
+        return true;
+    }
     Tcb* t = allocate(s.key);
     if (!t) {
         ++counters_.TCPConnTableFull;
@@ -74,6 +82,7 @@ bool Engine::accept_cookie(Listener& l, Segment& s) {
     // then let the ordinary SYN_RECEIVED processing take the ACK.
     t->listener = &l;
     t->service = l.service;
+    per_source_add(*t);
     ++l.syn_queue_len;  // establish() takes it off again
     t->irs = peer_isn;
     t->rcv_nxt = s.seq;

@@ -78,15 +78,15 @@ void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
     // a forged RST or SYN cannot end TIME_WAIT early. (A SYN that reuses the
     // tuple is checked again by its listener.)
     if (!ao_accept_time_wait(tw, s)) {
-        rte_pktmbuf_free(s.m);
+        rte_pktmbuf_free(s.m);  // counted by the check
         return;
     }
     if (s.has(kRst)) {
-        rte_pktmbuf_free(s.m);
         if (config_.rfc1337) {  // RFC 1337: a RST must not cut TIME_WAIT short
-            ++counters_.TCPTimeWaitRstIgnored;
+            drop(s, &Counters::TCPTimeWaitRstIgnored);
             return;
         }
+        rte_pktmbuf_free(s.m);
         if (s.seq == tw.rcv_nxt)  // otherwise RFC 9293: an acceptable RST closes
             end_time_wait(tw);
         return;
@@ -103,16 +103,18 @@ void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
         } else {
             newer = s.seq > tw.rcv_nxt;
         }
-        if (newer) {
-            if (Listener* l = find_listener(s.key.laddr, s.key.lport)) {
-                ++counters_.TWRecycled;
-                end_time_wait(tw);
-                listen_input(*l, s);
-                return;
-            }
+        Listener* l = newer ? find_listener(s.key.laddr, s.key.lport) : nullptr;
+        if (l) {
+            ++counters_.TWRecycled;
+            Seq old_snd_nxt = tw.snd_nxt;
+            end_time_wait(tw);
+            listen_input(*l, s, &old_snd_nxt);
+            return;
         }
-        rte_pktmbuf_free(s.m);
-        send_time_wait_ack(tw);  // the old connection answers, as RFC 9293 says
+        // RFC 6191 §2: a SYN that is not newer may belong to the old
+        // incarnation: drop it silently (an ACK would tell an off-path
+        // prober that the tuple is in TIME_WAIT).
+        drop(s, &Counters::TCPTimeWaitSynDropped);
         return;
     }
     bool fin = s.has(kFin);

@@ -38,55 +38,89 @@ void Engine::on_timer(Tcb& t) {
         close_connection(t, CloseReason::Timeout);
         break;
     case TimerKind::Persist:
-        if (t.snd_wnd > 0) {
-            mark_dirty(t);  // the window opened meanwhile
-            break;
-        }
-        // A probe below the window makes the peer answer with its window.
-        ++counters_.TCPWinProbe;
-        send_segment(t, t.snd_una - 1, 0, kAck);
-        t.retries = static_cast<uint8_t>(std::min<int>(t.retries + 1, 30));
-        arm_timer(t, TimerKind::Persist,
-                  std::min(t.rto_us << std::min<int>(t.retries, 10), config_.rto_max_us));
+        on_persist_timer(t);
         break;
     case TimerKind::None:
         break;
     }
 }
 
+// With nothing outstanding, one timer watches the peer's silence: the next
+// keepalive probe (RFC 1122 4.2.3.6) and the listener's idle timeout,
+// whichever comes first.
 void Engine::arm_idle_timer(Tcb& t) {
+    uint64_t due = UINT64_MAX;  // of silence since last_rx_us
     if (config_.keepalive_idle_us != 0 &&
-        (t.state == State::Established || t.state == State::CloseWait)) {
-        uint64_t idle = now_ - t.last_rx_us;
-        arm_timer(t, TimerKind::Keepalive,
-                  idle < config_.keepalive_idle_us ? config_.keepalive_idle_us - idle : config_.timer_tick_us);
-    } else {
+        (t.state == State::Established || t.state == State::CloseWait))
+        due = config_.keepalive_idle_us + uint64_t{t.keepalive_probes} * config_.keepalive_interval_us;
+    if (uint64_t limit = idle_limit(t))
+        due = std::min(due, limit);
+    if (due == UINT64_MAX) {
         cancel_timer(t);
+        return;
     }
+    uint64_t idle = now_ - t.last_rx_us;
+    arm_timer(t, TimerKind::Keepalive, idle < due ? due - idle : config_.timer_tick_us);
 }
 
 // Lazy, as gVisor's: segments only stamp last_rx_us; the timer checks the
 // real idle time when it fires and re-arms if the peer spoke meanwhile.
 void Engine::on_keepalive_timer(Tcb& t) {
-    if (t.snd_max != t.snd_una || (t.state != State::Established && t.state != State::CloseWait))
+    if (t.snd_max != t.snd_una)
         return;  // data is outstanding: the retransmission timer watches the peer
     uint64_t idle = now_ - t.last_rx_us;
-    uint64_t due = config_.keepalive_idle_us + uint64_t{t.keepalive_probes} * config_.keepalive_interval_us;
-    if (idle < due) {
-        arm_timer(t, TimerKind::Keepalive, due - idle);
-        return;
-    }
-    if (t.keepalive_probes >= config_.keepalive_probes) {
-        ++counters_.TCPAbortOnKeepalive;
+    if (uint64_t limit = idle_limit(t); limit != 0 && idle >= limit) {
+        ++counters_.TCPAbortOnIdle;  // HAProxy's "timeout client"
         send_rst(t);
         close_connection(t, CloseReason::Timeout);
         return;
     }
-    // A segment below the window makes a live peer answer with an ACK.
-    ++t.keepalive_probes;
-    ++counters_.TCPKeepAlive;
+    uint64_t due = config_.keepalive_idle_us + uint64_t{t.keepalive_probes} * config_.keepalive_interval_us;
+    if (config_.keepalive_idle_us != 0 && idle >= due &&
+        (t.state == State::Established || t.state == State::CloseWait)) {
+        if (t.keepalive_probes >= config_.keepalive_probes) {
+            ++counters_.TCPAbortOnKeepalive;
+            send_rst(t);
+            close_connection(t, CloseReason::Timeout);
+            return;
+        }
+        // A segment below the window makes a live peer answer with an ACK.
+        ++t.keepalive_probes;
+        ++counters_.TCPKeepAlive;
+        send_segment(t, t.snd_una - 1, 0, kAck);
+    }
+    arm_idle_timer(t);
+}
+
+// RFC 9293 §3.8.6.1: probe a zero window for as long as the receiver
+// answers. What ends it, as in Linux's tcp_probe_timer: a user timeout
+// counted from when the window closed, probes nobody answers (tcp.retries),
+// or an orphan's retry budget (tcp.orphan_retries), so that a peer that
+// never reads cannot pin a connection its service has given up on.
+void Engine::on_persist_timer(Tcb& t) {
+    if (t.snd_wnd > 0) {
+        mark_dirty(t);  // the window opened meanwhile
+        return;
+    }
+    if (t.user_timeout_us != 0 && now_ - t.persist_since >= t.user_timeout_us) {
+        ++counters_.TCPAbortOnUserTimeout;
+        send_rst(t);
+        close_connection(t, CloseReason::Timeout);
+        return;
+    }
+    if (t.keepalive_probes > config_.data_retries || orphan_gave_up(t)) {
+        ++counters_.TCPAbortOnTimeout;
+        send_rst(t);
+        close_connection(t, CloseReason::Timeout);
+        return;
+    }
+    // A probe below the window makes the peer answer with its window.
+    ++counters_.TCPWinProbe;
+    ++t.keepalive_probes;  // reset by any acceptable segment: the answer
     send_segment(t, t.snd_una - 1, 0, kAck);
-    arm_timer(t, TimerKind::Keepalive, config_.keepalive_interval_us);
+    t.retries = static_cast<uint8_t>(std::min<int>(t.retries + 1, 30));
+    arm_timer(t, TimerKind::Persist,
+              std::min(t.rto_us << std::min<int>(t.retries, 10), config_.rto_max_us));
 }
 
 uint64_t Engine::retransmit_delay(const Tcb& t) const {
@@ -173,7 +207,7 @@ void Engine::on_retransmit_timeout(Tcb& t) {
         close_connection(t, CloseReason::Timeout);
         return;
     }
-    if (++t.retries > config_.data_retries) {
+    if (++t.retries > config_.data_retries || orphan_gave_up(t)) {
         ++counters_.TCPAbortOnTimeout;
         send_rst(t);
         close_connection(t, CloseReason::Timeout);

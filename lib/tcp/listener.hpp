@@ -35,6 +35,13 @@ struct Listener {
     bool reject_with_rst = true;
     CookieMode cookies = CookieMode::Auto;
     uint32_t cookie_threshold = 1024;  // SYN queue depth that turns cookies on (Auto)
+    // Connections one peer address may hold through this listener on one
+    // worker (0: no limit); the excess is refused as reject_with_rst says.
+    uint32_t max_per_source = 0;
+    // A connection whose peer has sent nothing acceptable for this long is
+    // reset (HAProxy's "timeout client"; 0: never).
+    uint64_t idle_timeout_us = 0;
+    uint16_t index = 0;             // its place in the engine's list (set by add_listener)
 
     uint64_t last_cookie_us = 0;    // when this listener last sent a cookie
     bool cookie_sent = false;

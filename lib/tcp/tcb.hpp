@@ -140,8 +140,11 @@ struct Tcb {
     bool probe_sent = false;      // a tail loss probe is out since the last new ACK
     uint64_t user_timeout_us = 0; // RFC 5482 USER_TIMEOUT in force (0: none)
     uint64_t stall_since = 0;     // when SND.UNA last moved with data outstanding
+    uint64_t persist_since = 0;   // when the peer's zero window started the persist timer
     uint64_t last_rx_us = 0;      // last acceptable segment (keepalive idle time)
-    uint8_t keepalive_probes = 0; // unanswered keepalive probes
+    uint8_t keepalive_probes = 0; // unanswered keepalive or window probes
+    uint64_t last_invalid_reply_us = 0; // rate limit of replies to invalid segments
+    uint16_t ip_id = 0;           // IPv4 ID of our next segment: random start (RFC 7739)
 
     // Buffers: payload only. sendq's head byte has sequence number snd_una
     // (once the SYN is acknowledged).
@@ -161,6 +164,8 @@ struct Tcb {
     bool peer_fin_ahead = false;  // a FIN arrived beyond a hole, at peer_fin_at
     Seq peer_fin_at;
     bool app_closed = false;      // service will read no more (close/abort)
+    bool orphan = false;          // closed by its service, still ending: counted in the engine
+    bool per_source_counted = false; // counted against its listener's max_per_source
     bool accepted = false;        // service has been told (on_accept)
     bool in_accept_queue = false; // established, waiting for a service that never accepts
     bool ack_now = false;         // an ACK (or window update) is owed

@@ -113,12 +113,18 @@ def rst_exact():
 def rst_in_window():
     # RFC 5961 §3.2: RST in the window but not exactly RCV.NXT -> challenge ACK
     # <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and the connection stays.
+    # Challenge ACKs go out at most once per 500 ms on a connection (Linux's
+    # tcp_invalid_ratelimit): the probes are spaced by more than that, and one
+    # sent right after a challenge gets nothing.
     p = established("rst-in-window")
     for off in (1, 1000, 60000):
-        p.drain(0.05)
+        p.drain(0.55)
         p.send("R", seq=seq_add(p.snd_nxt, off), ts=False)
         a = p.expect(lambda s: True, 1.0, "a challenge ACK")
         check(is_ack_at(p, a), "RST at RCV.NXT+%d -> challenge ACK ack=RCV.NXT (%d): %s" % (off, p.snd_nxt, a))
+    p.send("R", seq=seq_add(p.snd_nxt, 5), ts=False)
+    p.expect_nothing(0.3, "a second in-window RST within 500 ms -> no second challenge ACK (per-connection limit)")
+    p.drain(0.3)
     echo_alive(p, b"still here")
     p.reset()
 
@@ -140,7 +146,7 @@ def syn_on_established():
     # its sequence number, gets a challenge ACK; the connection stays.
     p = established("syn-established")
     for what, seq in (("in-window", p.snd_nxt), ("old ISN", p.iss), ("far away", seq_add(p.snd_nxt, 1 << 30))):
-        p.drain(0.05)
+        p.drain(0.55)  # past the per-connection limit of one challenge ACK per 500 ms
         p.send("S", seq=seq, options=[MSS])
         a = p.expect(lambda s: True, 1.0, "a challenge ACK")
         check(is_ack_at(p, a), "SYN (%s seq) on ESTABLISHED -> ACK with ack=RCV.NXT, no SYN-ACK: %s" % (what, a))

@@ -71,10 +71,12 @@ struct TimestampedTimeWait {
     EngineHarness h;
     RecordingService svc;
     SegmentSpec syn = syn_with(true, false, false, true);
+    uint32_t snd_nxt = 0;  // what the closed connection sent up to (its FIN counted)
     TimestampedTimeWait() {
         h.listen(80, &svc);
         h.deliver(syn);
         Sent synack = h.pop();
+        snd_nxt = synack.seq.v + 2;
         SegmentSpec ack;
         ack.seq = kPeerIsn + 1;
         ack.ack = synack.seq.v + 1;
@@ -623,7 +625,7 @@ TEST_CASE("TIME_WAIT: with rfc1337 off an exact RST ends TIME_WAIT", "[tcp][clos
 }
 
 TEST_CASE("TIME_WAIT: a SYN with a newer timestamp reuses the tuple (RFC 6191); an older one "
-          "gets the old connection's ACK", "[tcp][close]") {
+          "is dropped silently", "[tcp][close]") {
     TimestampedTimeWait tw;
     EngineHarness& h = tw.h;
     const SegmentSpec& syn = tw.syn;
@@ -631,17 +633,20 @@ TEST_CASE("TIME_WAIT: a SYN with a newer timestamp reuses the tuple (RFC 6191); 
     old_syn.seq = kPeerIsn + 100000;
     old_syn.opts.ts_val = 4000;  // older than TS.Recent: not a new incarnation
     h.deliver(old_syn);
-    Sent tw_ack = h.pop();
-    CHECK(tw_ack.flags == kAck);
-    CHECK(tw_ack.ack.v == kPeerIsn + 2);
+    CHECK(h.nothing_sent());
+    CHECK(h.counters.TCPTimeWaitSynDropped == 1);
     CHECK(h.tw() != nullptr);
     SegmentSpec new_syn = old_syn;
     new_syn.opts.ts_val = 6000;
     h.deliver(new_syn);
-    CHECK(h.pop().flags == (kSyn | kAck));
+    Sent synack = h.pop();
+    CHECK(synack.flags == (kSyn | kAck));
     CHECK(h.tw() == nullptr);
-    if (cookie_mode_under_test() != tcp::CookieMode::Always)  // a cookie keeps no TCB
+    if (cookie_mode_under_test() != tcp::CookieMode::Always) {  // a cookie keeps no TCB
         CHECK(h.conn()->state == State::SynReceived);
+        // RFC 6191 §2: the new ISS lies above all the old incarnation sent.
+        CHECK(synack.seq.v == tw.snd_nxt + 65535 + 2);
+    }
     CHECK(h.counters.TWRecycled == 1);
 }
 
@@ -830,9 +835,9 @@ TEST_CASE("TIME_WAIT: an equal timestamp with a higher sequence number reuses th
     const SegmentSpec& syn = tw.syn;
     SegmentSpec again = syn;
     again.opts.ts_val = 5002;       // the same as the last one seen
-    again.seq = kPeerIsn + 1;       // not beyond: refused
+    again.seq = kPeerIsn + 1;       // not beyond: refused, silently
     h.deliver(again);
-    CHECK(h.pop().flags == kAck);
+    CHECK(h.nothing_sent());
     again.seq = kPeerIsn + 100000;  // beyond: accepted
     h.deliver(again);
     CHECK(h.pop().flags == (kSyn | kAck));

@@ -6,6 +6,7 @@
 
 #include "engine_harness.hpp"
 #include "recording_service.hpp"
+#include "test_peer.hpp"
 
 using namespace tcpterm;
 using namespace tcpterm::test;
@@ -16,43 +17,8 @@ using tcp::kSyn;
 
 namespace {
 
-constexpr uint32_t kPeerIsn = 1000;
-
-// One peer connection to port 80 from src_port; remembers what a peer tracks.
-struct Peer {
-    uint16_t port;
-    uint32_t iss = 0;
-    uint32_t nxt = kPeerIsn + 1;
-
-    Peer(EngineHarness& h, uint16_t src_port) : port(src_port) {
-        SegmentSpec syn;
-        syn.src_port = port;
-        syn.seq = kPeerIsn;
-        syn.flags = kSyn;
-        h.deliver(syn);
-        iss = h.pop().seq.v;
-        h.deliver(ack());
-        h.sent.clear();
-    }
-    SegmentSpec ack() const {
-        SegmentSpec s;
-        s.src_port = port;
-        s.seq = nxt;
-        s.ack = iss + 1;
-        s.flags = kAck;
-        return s;
-    }
-    // In-order data; the peer's next sequence number moves on.
-    SegmentSpec data(size_t len, uint32_t skip = 0) {
-        SegmentSpec s = ack();
-        s.seq = nxt + skip;
-        s.flags |= kPsh;
-        s.payload.assign(len, 'x');
-        if (skip == 0)
-            nxt += static_cast<uint32_t>(len);
-        return s;
-    }
-};
+constexpr uint32_t kPeerIsn = TestPeer::kIsn;
+using Peer = TestPeer;
 
 tcp::EngineConfig small_buffers(uint32_t rcvbuf) {
     tcp::EngineConfig cfg = EngineHarness::default_config();

@@ -1,0 +1,60 @@
+// A peer's side of one connection to the engine under test, for tests that
+// open several: it completes the handshake from src_port and remembers the
+// sequence numbers (and, with timestamps, the TSval) a peer tracks.
+#pragma once
+
+#include <string>
+
+#include "engine_harness.hpp"
+
+namespace tcpterm::test {
+
+struct TestPeer {
+    static constexpr uint32_t kIsn = 1000;
+    uint16_t port;
+    uint16_t dport;
+    bool timestamps;
+    uint32_t iss = 0;           // the engine's ISS
+    uint32_t nxt = kIsn + 1;    // our next sequence number
+    uint32_t tsval = 5000;
+
+    TestPeer(EngineHarness& h, uint16_t src_port, uint16_t dst_port = 80, bool ts = false)
+        : port(src_port), dport(dst_port), timestamps(ts) {
+        SegmentSpec syn = base();
+        syn.seq = kIsn;
+        syn.flags = tcp::kSyn;
+        syn.opts.has_mss = true;
+        syn.opts.mss = 1460;
+        h.deliver(syn);
+        iss = h.pop().seq.v;
+        h.deliver(ack());
+        h.sent.clear();
+    }
+    SegmentSpec base() {
+        SegmentSpec s;
+        s.src_port = port;
+        s.dst_port = dport;
+        s.opts.has_timestamps = timestamps;
+        s.opts.ts_val = tsval++;
+        return s;
+    }
+    SegmentSpec ack() {
+        SegmentSpec s = base();
+        s.seq = nxt;
+        s.ack = iss + 1;
+        s.flags = tcp::kAck;
+        return s;
+    }
+    // In-order data (skip > 0: beyond a hole, and nxt stays).
+    SegmentSpec data(size_t len, uint32_t skip = 0) {
+        SegmentSpec s = ack();
+        s.seq = nxt + skip;
+        s.flags |= tcp::kPsh;
+        s.payload.assign(len, 'x');
+        if (skip == 0)
+            nxt += static_cast<uint32_t>(len);
+        return s;
+    }
+};
+
+}  // namespace tcpterm::test

@@ -65,7 +65,6 @@ public:
     // or accepted: segments for no connection get a RST, as at a closed port.
     // The rules are in engine_shutdown.cpp.
     void shutdown_all(uint64_t now_us);
-    bool stopping() const { return stopping_; }
 
     // --- connection calls for services --------------------------------------
     // Queues up to len bytes; returns how many were taken (0 when full).

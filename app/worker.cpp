@@ -195,9 +195,13 @@ void Worker::run(const std::atomic<bool>& stop) {
 // from its ring), and a challenge ACK that a RST drew (RFC 5961) is answered
 // by the closed port at the sequence number the peer wants.
 void Worker::tell_peers(const TscClock& clock) {
-    now_us_ = clock.now_us();
-    engine_->shutdown_all(now_us_);
-    rte_eth_tx_buffer_flush(port_, queue_, tx_buffer_);
+    // A burst at a time, each sent before the next, so that a large table
+    // does not overrun the TX ring.
+    for (bool done = false; !done;) {
+        now_us_ = clock.now_us();
+        done = engine_->shutdown_all(now_us_, kBurst);
+        poll_once();
+    }
     const uint64_t until = now_us_ + kStopDrainUs;
     while ((now_us_ = clock.now_us()) < until)
         poll_once();

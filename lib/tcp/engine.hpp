@@ -61,10 +61,12 @@ public:
     void flush(uint64_t now_us);
     // Stop (SIGINT/SIGTERM): ends every connection so that its peer hears of
     // it, FIN where the service's stream is complete, RST otherwise; drops
-    // TIME_WAIT entries; then flushes. From here on no connection is opened
-    // or accepted: segments for no connection get a RST, as at a closed port.
-    // The rules are in engine_shutdown.cpp.
-    void shutdown_all(uint64_t now_us);
+    // TIME_WAIT entries; then flushes. At most `budget` connections per call,
+    // so that a caller can let its TX ring drain in between: true once none
+    // is left. From the first call on no connection is opened or accepted:
+    // segments for no connection get a RST, as at a closed port. The rules
+    // are in engine_shutdown.cpp.
+    bool shutdown_all(uint64_t now_us, uint32_t budget = UINT32_MAX);
 
     // --- connection calls for services --------------------------------------
     // Queues up to len bytes; returns how many were taken (0 when full).
@@ -216,6 +218,7 @@ private:
     TimerWheel wheel_;
     uint64_t now_ = 0;
     bool stopping_ = false;      // shutdown_all ran: no new connections
+    size_t shutdown_next_ = 0;   // the first TCB slot shutdown_all has not reached
     uint16_t ip_id_ = 0;
     uint8_t rcv_wscale_ = 0;     // what we offer, from rcvbuf
     uint32_t next_ephemeral_ = 0;

@@ -29,16 +29,24 @@
 
 namespace tcpterm::tcp {
 
-void Engine::shutdown_all(uint64_t now_us) {
+bool Engine::shutdown_all(uint64_t now_us, uint32_t budget) {
     now_ = now_us;
     stopping_ = true;
-    // By slot: the pool never moves, and a TCB a service's on_closed ends
-    // (a proxy's partner) is released already when the walk reaches it.
-    for (Tcb& t : tcbs_)
-        if (t.state != State::Closed && !t.released)
+    // By slot: the pool never moves, no slot below the cursor is taken again
+    // (nothing is allocated once stopping), and a TCB a service's on_closed
+    // ends (a proxy's partner) is released already when the walk reaches it.
+    for (; shutdown_next_ < tcbs_.size() && budget > 0; ++shutdown_next_) {
+        Tcb& t = tcbs_[shutdown_next_];
+        if (t.state != State::Closed && !t.released) {
             shutdown_connection(t);
-    drop_time_wait();
+            --budget;
+        }
+    }
+    bool done = shutdown_next_ == tcbs_.size();
+    if (done)  // last: connections ended in between may have entered TIME_WAIT
+        drop_time_wait();
     flush(now_us);
+    return done;
 }
 
 // Nothing left for the peer but our FIN: the service will neither send nor

@@ -104,7 +104,7 @@ void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
             newer = s.seq > tw.rcv_nxt;
         }
         if (newer) {
-            if (Listener* l = find_listener(s.key.laddr, s.key.lport)) {
+            if (Listener* l = stopping_ ? nullptr : find_listener(s.key.laddr, s.key.lport)) {
                 ++counters_.TWRecycled;
                 end_time_wait(tw);
                 listen_input(*l, s);

@@ -289,3 +289,34 @@ TEST_CASE("stop: a service that ends another connection from on_closed is handle
     CHECK(h.counters.TCPAbortByService == 1);
     CHECK(h.engine->connection_count() == 0);
 }
+
+TEST_CASE("stop: a budget ends that many connections per call, TIME_WAIT last, and a "
+          "TIME_WAIT tuple is not reused meanwhile",
+          "[tcp][stop]") {
+    Stopping t;
+    for (uint16_t port = 41000; port < 41005; ++port)
+        t.establish(port);
+    uint32_t iss = t.establish(40000);
+    t.close(*t.h.conn(40000));
+    t.ack(40000, iss + 2, kAck | kFin);
+    REQUIRE(t.h.tw(40000) != nullptr);
+    t.h.sent.clear();
+    CHECK_FALSE(t.h.engine->shutdown_all(t.h.now_us, 2));
+    CHECK(t.h.sent.size() == 2);
+    CHECK(t.h.engine->connection_count() == 3);
+    // A newer SYN on the TIME_WAIT tuple: the listener is closed, so the old
+    // incarnation answers with its ACK (RFC 9293) and no TCB is made.
+    t.h.sent.clear();
+    t.h.deliver(Stopping::from(40000, kPeerIsn + 100, 0, kSyn));
+    CHECK(t.h.pop().flags == kAck);
+    CHECK(t.h.conn(40000) == nullptr);
+    CHECK_FALSE(t.h.engine->shutdown_all(t.h.now_us, 2));
+    CHECK(t.h.tw(40000) != nullptr);
+    CHECK(t.h.engine->shutdown_all(t.h.now_us, 2));
+    CHECK(t.h.sent.size() == 3);
+    CHECK(t.h.tw(40000) == nullptr);
+    CHECK(t.h.counters.TCPAbortOnShutdown == 5);
+    CHECK(t.h.counters.TCPTimeWaitOnShutdown == 1);
+    t.h.sent.clear();
+    t.check_all_gone();
+}

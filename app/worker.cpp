@@ -16,6 +16,9 @@ namespace tcpterm::app {
 
 namespace {
 constexpr uint16_t kBurst = 32;
+// How long a stopping worker keeps polling after telling its peers: enough
+// for the PMD to send and for a challenge ACK to come back on a LAN.
+constexpr uint64_t kStopDrainUs = 50'000;
 
 void count_tx_drops(rte_mbuf** unsent, uint16_t count, void* userdata) {
     static_cast<net::Counters*>(userdata)->TxDropped += count;
@@ -148,38 +151,60 @@ void Worker::send_frame(rte_mbuf* frame) {
 
 void Worker::send_datagram(rte_mbuf* datagram) { iface_.output(datagram, now_us_); }
 
-void Worker::run(const std::atomic<bool>& stop) {
-    TscClock clock;
+void Worker::poll_once() {
     rte_mbuf* burst[kBurst];
     const bool multi = plan_.steering->workers() > 1;
+    uint16_t n = rte_eth_rx_burst(port_, queue_, burst, kBurst);
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + 3 < n)
+            rte_prefetch0(rte_pktmbuf_mtod(burst[i + 3], void*));
+        net::Ipv4Datagram tcp;
+        if (!iface_.input(burst[i], now_us_, tcp))
+            continue;
+        if (multi) {
+            uint16_t owner = owner_of(burst[i], tcp);
+            if (owner != id_) {
+                hand_off(owner, burst[i]);
+                continue;
+            }
+        }
+        engine_->input(burst[i], tcp, now_us_);
+    }
+    if (multi)
+        poll_other_workers();
+    ConnectCommand command;
+    if (commands_.take(command))
+        run_command(command);
+    engine_->run_timers(now_us_);
+    engine_->flush(now_us_);
+    rte_eth_tx_buffer_flush(port_, queue_, tx_buffer_);
+}
+
+void Worker::run(const std::atomic<bool>& stop) {
+    TscClock clock;
     while (!stop.load(std::memory_order_relaxed)) {
         now_us_ = clock.now_us();
-        uint16_t n = rte_eth_rx_burst(port_, queue_, burst, kBurst);
-        for (uint16_t i = 0; i < n; ++i) {
-            if (i + 3 < n)
-                rte_prefetch0(rte_pktmbuf_mtod(burst[i + 3], void*));
-            net::Ipv4Datagram tcp;
-            if (!iface_.input(burst[i], now_us_, tcp))
-                continue;
-            if (multi) {
-                uint16_t owner = owner_of(burst[i], tcp);
-                if (owner != id_) {
-                    hand_off(owner, burst[i]);
-                    continue;
-                }
-            }
-            engine_->input(burst[i], tcp, now_us_);
-        }
-        if (multi)
-            poll_other_workers();
-        ConnectCommand command;
-        if (commands_.take(command))
-            run_command(command);
-        engine_->run_timers(now_us_);
-        engine_->flush(now_us_);
-        rte_eth_tx_buffer_flush(port_, queue_, tx_buffer_);
+        poll_once();
     }
-    rte_eth_tx_buffer_flush(port_, queue_, tx_buffer_);
+    tell_peers(clock);
+}
+
+// Every peer hears that its connection ended (engine_shutdown.cpp) before
+// main stops the port. The loop then goes on a moment with the listeners
+// closed: the PMD gets time to put the frames on the wire (af_packet sends
+// from its ring), and a challenge ACK that a RST drew (RFC 5961) is answered
+// by the closed port at the sequence number the peer wants.
+void Worker::tell_peers(const TscClock& clock) {
+    // A burst at a time, each sent before the next, so that a large table
+    // does not overrun the TX ring.
+    for (bool done = false; !done;) {
+        now_us_ = clock.now_us();
+        done = engine_->shutdown_all(now_us_, kBurst);
+        poll_once();
+    }
+    const uint64_t until = now_us_ + kStopDrainUs;
+    while ((now_us_ = clock.now_us()) < until)
+        poll_once();
 }
 
 }  // namespace tcpterm::app

@@ -12,6 +12,7 @@
 
 #include <rte_common.h>
 
+#include "app/clock.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/worker_mesh.hpp"
@@ -49,7 +50,8 @@ public:
            const net::InterfaceConfig& iface, const tcp::EngineConfig& engine, rte_mempool* pool);
     ~Worker() override;
 
-    // The poll loop; returns when stop becomes true.
+    // The poll loop; when stop becomes true it ends every connection, telling
+    // each peer (FIN or RST), and returns once that is on the wire.
     void run(const std::atomic<bool>& stop);
 
     const WorkerCounters& counters() const { return counters_; }
@@ -64,6 +66,9 @@ public:
     void neighbor_learned(uint32_t ip, const rte_ether_addr& mac) override;
 
 private:
+    // One turn: RX burst to completion, hand-offs, a command, timers, TX.
+    void poll_once();
+    void tell_peers(const TscClock& clock);
     void run_command(const ConnectCommand& command);
     // The worker that owns the flow of a valid TCP datagram.
     uint16_t owner_of(const rte_mbuf* m, const net::Ipv4Datagram& d) const;

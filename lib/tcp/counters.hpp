@@ -41,6 +41,9 @@ namespace tcpterm::tcp {
     X(TCPAbortOnData, "connections reset because data arrived after close()")           \
     X(TCPAbortOnClose, "connections reset because close() left unread data")            \
     X(TCPAbortByService, "connections reset by the service (abort)")                     \
+    X(TCPAbortOnShutdown, "connections reset at stop (SIGINT/SIGTERM) because their service had not finished: handshake, ESTABLISHED, still reading, or data unacknowledged") \
+    X(TCPFinOnShutdown, "connections whose FIN was (re)sent at stop: the service had closed and the peer had every byte") \
+    X(TCPTimeWaitOnShutdown, "TIME_WAIT entries dropped at stop")                       \
     X(TCPKeepAlive, "keepalive probes sent")                                             \
     X(TCPAbortOnKeepalive, "connections aborted after unanswered keepalive probes")      \
     X(TCPFastRetrans, "fast retransmits (third duplicate ACK)")                          \

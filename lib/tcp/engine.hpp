@@ -59,6 +59,14 @@ public:
     void run_timers(uint64_t now_us);
     // Sends what input, timers and services made owed; call once per burst.
     void flush(uint64_t now_us);
+    // Stop (SIGINT/SIGTERM): ends every connection so that its peer hears of
+    // it, FIN where the service's stream is complete, RST otherwise; drops
+    // TIME_WAIT entries; then flushes. At most `budget` connections per call,
+    // so that a caller can let its TX ring drain in between: true once none
+    // is left. From the first call on no connection is opened or accepted:
+    // segments for no connection get a RST, as at a closed port. The rules
+    // are in engine_shutdown.cpp.
+    bool shutdown_all(uint64_t now_us, uint32_t budget = UINT32_MAX);
 
     // --- connection calls for services --------------------------------------
     // Queues up to len bytes; returns how many were taken (0 when full).
@@ -181,6 +189,11 @@ private:
     void challenge_ack(Tcb& t, const Segment& s);
     Listener* find_listener(uint32_t addr, uint16_t port);
 
+    // engine_shutdown.cpp
+    void shutdown_connection(Tcb& t);
+    bool service_finished(const Tcb& t) const;
+    void drop_time_wait();
+
     // engine_connect.cpp
     uint16_t pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport);
     void negotiate_active(Tcb& t, const Segment& s);
@@ -239,6 +252,8 @@ private:
     SynCookies cookies_;
     TimerWheel wheel_;
     uint64_t now_ = 0;
+    bool stopping_ = false;      // shutdown_all ran: no new connections
+    size_t shutdown_next_ = 0;   // the first TCB slot shutdown_all has not reached
     uint8_t rcv_wscale_ = 0;     // what we offer, from rcvbuf
     uint32_t next_ephemeral_ = 0;
     std::function<bool(const FlowKey&)> port_filter_;

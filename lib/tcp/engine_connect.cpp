@@ -40,6 +40,8 @@ uint16_t Engine::pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport)
 Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* service,
                      uint16_t lport, uint64_t now_us) {
     now_ = now_us;
+    if (stopping_)
+        return nullptr;
     if (lport == 0)
         lport = pick_local_port(laddr, raddr, rport);
     if (lport == 0) {

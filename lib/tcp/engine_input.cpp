@@ -55,7 +55,8 @@ void Engine::input(rte_mbuf* m, const net::Ipv4Datagram& ip, uint64_t now_us) {
             return;
         }
     }
-    if (Listener* l = find_listener(ip.dst, s.key.lport)) {
+    // Stopping: the listeners are closed, as a dying process's are.
+    if (Listener* l = stopping_ ? nullptr : find_listener(ip.dst, s.key.lport)) {
         listen_input(*l, s);
         return;
     }

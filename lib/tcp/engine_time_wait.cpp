@@ -103,7 +103,7 @@ void Engine::time_wait_input(TimeWaitEntry& tw, Segment& s) {
         } else {
             newer = s.seq > tw.rcv_nxt;
         }
-        Listener* l = newer ? find_listener(s.key.laddr, s.key.lport) : nullptr;
+        Listener* l = newer && !stopping_ ? find_listener(s.key.laddr, s.key.lport) : nullptr;
         if (l) {
             ++counters_.TWRecycled;
             Seq old_snd_nxt = tw.snd_nxt;

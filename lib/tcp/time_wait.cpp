@@ -56,6 +56,17 @@ TimeWaitEntry* TimeWaitTable::insert(const TimeWaitEntry& state) {
     return e;
 }
 
+std::vector<TimeWaitEntry*> TimeWaitTable::entries() const {
+    std::vector<TimeWaitEntry*> out;
+    out.reserve(size_);
+    const void* key = nullptr;
+    void* data = nullptr;
+    uint32_t next = 0;
+    while (rte_hash_iterate(hash_, &key, &data, &next) >= 0)
+        out.push_back(static_cast<TimeWaitEntry*>(data));
+    return out;
+}
+
 void TimeWaitTable::erase(TimeWaitEntry& e) {
     rte_hash_del_key(hash_, &e.key);
     e.next_free = free_;

@@ -53,6 +53,8 @@ public:
     TimeWaitEntry* insert(const TimeWaitEntry& state);
     // The caller cancels the entry's timer first.
     void erase(TimeWaitEntry& entry);
+    // Every entry now held (a copy of the list: the caller may erase them).
+    std::vector<TimeWaitEntry*> entries() const;
     uint32_t size() const { return size_; }
 
 private:

@@ -73,6 +73,7 @@ ListenSpec parse_listen(const std::string& text) {
     const std::string form =
         "[ADDR:]PORT=SERVICE[,backlog=N][,syn_backlog=N][,allow=A.B.C.D/N]...[,reject=rst|drop]"
         "[,abort_on_overflow=true|false][,cookies=off|auto|always][,cookie_threshold=N][,body=N]"
+        "[,max_per_source=N][,idle_timeout=MS]"
         "[,backend=A.B.C.D:PORT]... "
         "with SERVICE one of " +
         std::string(known_services());
@@ -130,6 +131,10 @@ ListenSpec parse_listen(const std::string& text) {
         } else if (name == "cookie_threshold") {
             spec.cookie_threshold =
                 static_cast<uint32_t>(parse_uint(key + " cookie_threshold", value, 1, 1u << 24));
+        } else if (name == "max_per_source") {
+            spec.max_per_source = static_cast<int64_t>(parse_uint(key + " max_per_source", value, 0, 1u << 24));
+        } else if (name == "idle_timeout") {
+            spec.idle_timeout_ms = parse_uint(key + " idle_timeout", value, 0, 86400000);
         } else if (name == "abort_on_overflow") {
             spec.abort_on_overflow = parse_bool(key + " abort_on_overflow", value);
         } else if (name == "backend" && spec.service == "proxy") {
@@ -174,7 +179,10 @@ po::options_description describe() {
          "[ADDR:]PORT=SERVICE[,option=value...], repeatable; SERVICE: echo, discard, "
          "daytime, chargen, http, hold, proxy. Options: backlog=N (accept queue, 128), syn_backlog=N "
          "(SYN queue, 1024), allow=A.B.C.D/N (repeatable: only these peers), reject=rst|drop "
-         "(for others), abort_on_overflow=BOOL (RST when the accept queue is full), "
+         "(for others, and for the excess over max_per_source), max_per_source=N (connections one "
+         "peer address may hold, per worker; default a quarter of tcp.max_connections, 0: no limit), "
+         "idle_timeout=MS (reset a connection whose peer is silent this long; 0: never), "
+         "abort_on_overflow=BOOL (RST when the accept queue is full), "
          "cookies=off|auto|always (SYN cookies; auto: once the SYN queue holds "
          "cookie_threshold=N entries, default its bound), body=N "
          "(http body bytes), backend=A.B.C.D:PORT (proxy, repeatable: round robin). Flags replace the file's list. Default: 7=echo 9=discard "
@@ -200,7 +208,10 @@ po::options_description describe() {
         ("tcp.rto_min_ms", s()->default_value("200"), "lower bound of the RTO (1..60000)")
         ("tcp.rto_max_ms", s()->default_value("120000"), "upper bound of the RTO (100..600000)")
         ("tcp.synack_retries", s()->default_value("5"), "SYN-ACK retransmissions before giving up (0..20)")
-        ("tcp.retries", s()->default_value("15"), "data retransmissions before aborting (1..30)")
+        ("tcp.retries", s()->default_value("15"), "data retransmissions (and unanswered zero-window probes) before aborting (1..30)")
+        ("tcp.orphan_retries", s()->default_value("8"), "retransmissions or zero-window probes before a connection its service has closed is aborted, Linux tcp_orphan_retries (0..30)")
+        ("tcp.max_orphans", s()->default_value("16384"), "connections closed by their service and still ending, per worker; past it a closing connection is reset, Linux tcp_max_orphans (0..16777216)")
+        ("tcp.invalid_ratelimit_ms", s()->default_value("500"), "one reply per connection per this interval to invalid segments (out of window, PAWS, challenge ACKs), Linux tcp_invalid_ratelimit (0..60000)")
         ("tcp.user_timeout_ms", s()->default_value("0"), "abort when sent data stays unacknowledged this long; 0: only tcp.retries decides (0..3600000)")
         ("tcp.uto_advertise", s()->default_value("false"), "send tcp.user_timeout_ms in SYNs as the RFC 5482 User Timeout Option (true/false)")
         ("tcp.uto_accept", s()->default_value("true"), "let a peer's User Timeout Option set the user timeout, within the bounds below (true/false)")
@@ -284,6 +295,11 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
     e.synack_retries =
         static_cast<uint32_t>(parse_uint("tcp.synack_retries", get(vm, "tcp.synack_retries"), 0, 20));
     e.data_retries = static_cast<uint32_t>(parse_uint("tcp.retries", get(vm, "tcp.retries"), 1, 30));
+    e.orphan_retries =
+        static_cast<uint32_t>(parse_uint("tcp.orphan_retries", get(vm, "tcp.orphan_retries"), 0, 30));
+    e.max_orphans = static_cast<uint32_t>(parse_uint("tcp.max_orphans", get(vm, "tcp.max_orphans"), 0, 1u << 24));
+    e.invalid_ratelimit_us =
+        1000 * parse_uint("tcp.invalid_ratelimit_ms", get(vm, "tcp.invalid_ratelimit_ms"), 0, 60000);
     e.msl_us = 1000 * parse_uint("tcp.msl_ms", get(vm, "tcp.msl_ms"), 1, 300000);
     e.user_timeout_us = 1000 * parse_uint("tcp.user_timeout_ms", get(vm, "tcp.user_timeout_ms"), 0, 3600000);
     e.uto_advertise = parse_bool("tcp.uto_advertise", get(vm, "tcp.uto_advertise"));

@@ -22,6 +22,8 @@ struct ListenSpec {
     bool reject_with_rst = true;      // for peers outside `allowed`
     std::string cookies = "auto";     // off, auto, always
     uint32_t cookie_threshold = 0;    // 0: the SYN queue bound
+    int64_t max_per_source = -1;      // connections per peer address per worker; -1: a quarter of tcp.max_connections, 0: no limit
+    uint64_t idle_timeout_ms = 0;     // reset a connection silent this long; 0: never
     std::vector<net::Ipv4Prefix> allowed;
     ServiceOptions options;
     std::string text;   // as given, for messages

@@ -1,5 +1,6 @@
 #include "app/worker.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <rte_ethdev.h>
@@ -59,6 +60,11 @@ Worker::Worker(uint16_t id, const Config& config, uint16_t port, const SteeringP
                     : spec.cookies == "always" ? tcp::CookieMode::Always
                                                : tcp::CookieMode::Auto;
         l.cookie_threshold = spec.cookie_threshold ? spec.cookie_threshold : spec.syn_backlog;
+        // By default no peer address may hold more than a quarter of the
+        // table through one listener, so that one source can never take it all.
+        l.max_per_source = spec.max_per_source >= 0 ? static_cast<uint32_t>(spec.max_per_source)
+                                                    : std::max<uint32_t>(engine.max_connections / 4, 1);
+        l.idle_timeout_us = spec.idle_timeout_ms * 1000;
         for (const net::Ipv4Prefix& p : spec.allowed)
             l.allowed[l.allowed_count++] = p;
         if (!engine_->add_listener(l))

@@ -68,6 +68,7 @@ void Engine::become_orphan(Tcb& t) {
     ++counters_.CurrOrphans;
 }
 
+// On a retransmission timeout, retries counts this expiry too.
 bool Engine::orphan_gave_up(const Tcb& t) const {
     return t.orphan && t.retries > std::min(config_.orphan_retries, config_.data_retries);
 }

@@ -108,7 +108,10 @@ void Engine::on_persist_timer(Tcb& t) {
         close_connection(t, CloseReason::Timeout);
         return;
     }
-    if (t.keepalive_probes > config_.data_retries || orphan_gave_up(t)) {
+    // keepalive_probes: probes since the peer last answered; retries:
+    // probes since the window closed, answered or not.
+    if (t.keepalive_probes >= config_.data_retries ||
+        (t.orphan && t.retries >= std::min(config_.orphan_retries, config_.data_retries))) {
         ++counters_.TCPAbortOnTimeout;
         send_rst(t);
         close_connection(t, CloseReason::Timeout);

@@ -135,7 +135,9 @@ int main(int argc, char** argv) {
         if (worker_count > std::max<size_t>(lcores.size(), 1))
             throw std::runtime_error("workers = " + std::to_string(worker_count) + " needs as many worker lcores; the EAL gave " +
                                      std::to_string(lcores.size()) + " besides the main one (see eal -l/--lcores)");
-        steering = std::make_unique<net::FlowSteering>(worker_count);
+        // A symmetric RSS key of its own each run (flow_steering.hpp).
+        steering = std::make_unique<net::FlowSteering>(worker_count,
+                                                       net::FlowSteering::random_key_pattern());
         mesh = std::make_unique<app::WorkerMesh>(worker_count);
 
         net::PortSettings ps;

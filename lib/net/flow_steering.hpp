@@ -1,7 +1,11 @@
 // Which worker owns a flow. Every worker owns its connections outright, so
 // both directions of a flow must reach the same worker: the owner is
-// RETA[Toeplitz(key, 4-tuple) mod RETA size] with a symmetric key (the
-// repeated 0x6d5a key: swapping source and destination gives the same hash).
+// RETA[Toeplitz(key, 4-tuple) mod RETA size] with a symmetric key: a 16-bit
+// pattern repeated (Woo & Park's 0x6d5a is one), so that swapping source and
+// destination gives the same hash. The pattern is drawn at random each run,
+// so nobody outside can tell which worker a tuple lands on. (A symmetric key
+// hashes only the XOR of the tuple's six 16-bit halves, whatever the
+// pattern: tuples that share that XOR still share a worker.)
 // A port that can hash this way gets the same key and RETA programmed, and
 // the NIC delivers each flow to its owner's queue; on a port that cannot
 // (the virtual ones here), each worker computes the hash in software and
@@ -20,10 +24,14 @@ class FlowSteering {
 public:
     static constexpr uint32_t kRetaSize = 128;
     static constexpr size_t kKeyLen = 40;
-    static const uint8_t kSymmetricKey[kKeyLen];
+    static constexpr uint16_t kDefaultPattern = 0x6d5a;
 
-    explicit FlowSteering(uint16_t workers);
+    explicit FlowSteering(uint16_t workers, uint16_t key_pattern = kDefaultPattern);
+    // A pattern from the kernel's random source with 6 to 10 bits set: the
+    // all-zero and all-one patterns (and their near neighbours) hash badly.
+    static uint16_t random_key_pattern();
 
+    const std::array<uint8_t, kKeyLen>& key() const { return key_; }
     uint16_t workers() const { return workers_; }
     // The Toeplitz hash of an IPv4 TCP flow, addresses and ports in host order
     // as seen on the wire from src to dst.
@@ -45,6 +53,7 @@ public:
 private:
     uint16_t workers_;
     std::array<uint16_t, kRetaSize> reta_{};
+    std::array<uint8_t, kKeyLen> key_{};
     alignas(4) std::array<uint8_t, kKeyLen + 4> converted_key_{};  // for rte_softrss_be
 };
 

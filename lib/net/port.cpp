@@ -65,7 +65,7 @@ PortInfo start_port(const PortSettings& s) {
             info.steering_note = "the device's RETA has " + std::to_string(dev.reta_size) +
                                  " entries, not a multiple of 128";
         if (info.steering_note.empty()) {
-            memcpy(key, FlowSteering::kSymmetricKey, sizeof(key));
+            memcpy(key, s.steering->key().data(), sizeof(key));
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
             conf.rx_adv_conf.rss_conf.rss_key = key;
             conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(key);

@@ -1,6 +1,8 @@
 // Engine set-up, the connection table and pool, and connection lifecycle.
 #include "lib/tcp/engine.hpp"
 
+#include <sys/random.h>
+
 #include <stdexcept>
 
 #include <rte_errno.h>
@@ -15,6 +17,16 @@ namespace tcpterm::tcp {
 
 namespace {
 constexpr size_t kMaxListeners = 64;
+}
+
+// At static initialisation, before DPDK is up: straight from the kernel.
+FlowHashKey random_flow_hash_key() {
+    FlowHashKey k;
+    if (getrandom(&k, sizeof(k), 0) != static_cast<ssize_t>(sizeof(k)))
+        throw std::runtime_error("getrandom failed: no key for the flow tables");
+    for (uint64_t& m : k.m)
+        m |= 1;  // odd multipliers: no input bit is lost
+    return k;
 }
 
 const char* state_name(State s) {

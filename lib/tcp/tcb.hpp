@@ -3,9 +3,8 @@
 // per worker; a TCB is never shared between lcores.
 #pragma once
 
-#include <rte_hash_crc.h>
-
 #include <cstdint>
+#include <cstring>
 
 #include "lib/tcp/mbuf_queue.hpp"
 #include "lib/tcp/options.hpp"
@@ -47,12 +46,30 @@ static_assert(sizeof(FlowKey) == 12);
 
 // The 4-tuple hash shared by the connection table, the TIME_WAIT table and
 // their filter, so that one computation per segment serves all three.
-// CRC32-C: three instructions with SSE4.2, against ~12 cycles for jhash.
-// Neither is keyed; rte_hash's bounded cuckoo buckets cap what collisions cost.
-inline uint32_t flow_hash(const void* key, uint32_t len, uint32_t init) {
-    return rte_hash_crc(key, len, init);
+// Keyed, so that no peer can choose tuples that collide: an unkeyed CRC
+// lets an attacker who knows the function pile connections into one bucket
+// chain, and a CRC with a secret seed is no better (CRC is linear: which
+// tuples collide does not depend on the seed). Multilinear hashing with
+// random 64-bit multipliers (Lemire and Kaser) is 2-universal for a 32-bit
+// result, costs three multiplications, and its key is drawn once per run.
+struct FlowHashKey {
+    uint64_t m[4];
+};
+FlowHashKey random_flow_hash_key();
+inline const FlowHashKey kFlowHashKey = random_flow_hash_key();
+
+inline uint32_t flow_hash(const FlowKey& key) {
+    uint64_t ports = uint64_t{key.rport} << 16 | key.lport;
+    uint64_t h = kFlowHashKey.m[0] + kFlowHashKey.m[1] * key.raddr +
+                 kFlowHashKey.m[2] * key.laddr + kFlowHashKey.m[3] * ports;
+    return static_cast<uint32_t>(h >> 32);
 }
-inline uint32_t flow_hash(const FlowKey& key) { return flow_hash(&key, sizeof(key), 0); }
+// The same, in rte_hash's signature (its tables hash FlowKeys only).
+inline uint32_t flow_hash(const void* key, uint32_t len, uint32_t /*init*/) {
+    FlowKey k;
+    memcpy(&k, key, sizeof(k) <= len ? sizeof(k) : len);
+    return flow_hash(k);
+}
 
 // Which timer the connection's single timer node stands for; only one is
 // ever needed at a time.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <set>
 
 #include "engine_harness.hpp"
 #include "lib/net/flow_steering.hpp"
@@ -49,18 +50,33 @@ TEST_CASE("steering: DPDK's Toeplitz matches the Microsoft RSS verification vect
     }
 }
 
-TEST_CASE("steering: our fast hash equals DPDK's reference, and the key is symmetric",
+TEST_CASE("steering: our fast hash equals DPDK's reference, and every random key is "
+          "symmetric and spreads flows",
           "[net][rss]") {
-    net::FlowSteering s(4);
     std::mt19937 rng(3);
-    for (int i = 0; i < 10000; ++i) {
-        uint32_t a = rng(), b = rng();
-        uint16_t pa = static_cast<uint16_t>(rng()), pb = static_cast<uint16_t>(rng());
-        uint32_t h = s.hash(a, b, pa, pb);
-        CHECK(h == reference_hash(net::FlowSteering::kSymmetricKey, a, b, pa, pb));
-        CHECK(h == s.hash(b, a, pb, pa));  // both directions of a flow agree
-        CHECK(s.owner(a, b, pa, pb) == s.owner(b, a, pb, pa));
+    for (int k = 0; k < 20; ++k) {
+        uint16_t pattern = k == 0 ? net::FlowSteering::kDefaultPattern
+                                  : net::FlowSteering::random_key_pattern();
+        net::FlowSteering s(4, pattern);
+        int per_worker[4] = {};
+        for (int i = 0; i < 4000; ++i) {
+            uint32_t a = rng(), b = rng();
+            uint16_t pa = static_cast<uint16_t>(rng()), pb = static_cast<uint16_t>(rng());
+            uint32_t h = s.hash(a, b, pa, pb);
+            CHECK(h == reference_hash(s.key().data(), a, b, pa, pb));
+            CHECK(h == s.hash(b, a, pb, pa));  // both directions of a flow agree
+            CHECK(s.owner(a, b, pa, pb) == s.owner(b, a, pb, pa));
+            ++per_worker[s.owner(a, b, pa, pb)];
+        }
+        for (int n : per_worker) {  // 1000 each on average
+            CHECK(n > 700);
+            CHECK(n < 1300);
+        }
     }
+    std::set<uint16_t> drawn;
+    for (int i = 0; i < 8; ++i)
+        drawn.insert(net::FlowSteering::random_key_pattern());
+    CHECK(drawn.size() > 1);  // a fresh key per run, not a constant
 }
 
 TEST_CASE("steering: the RETA spreads buckets over every worker", "[net][rss]") {

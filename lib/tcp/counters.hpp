@@ -86,7 +86,7 @@ namespace tcpterm::tcp {
     X(TCPAckMissing, "segments without ACK in a synchronized state (dropped)")          \
     X(TCPRstOutOfWindow, "RSTs outside the receive window (dropped)")                    \
     X(TCPRstInWindow, "RSTs in the window but not at RCV.NXT (challenged, dropped; RFC 5961 §3)") \
-    X(TCPSynInWindow, "SYNs on a synchronized connection (challenged, dropped; RFC 5961 §4)") \
+    X(TCPSYNChallenge, "SYNs on a synchronized connection (challenged whatever their sequence number, dropped; RFC 5961 §4)") \
     X(TCPListenIgnored, "segments at a listener without SYN or ACK, or with RST (dropped)") \
     X(TCPNoListenerSilent, "RSTs and TCP-AO segments for no connection (dropped without an answer)") \
     X(PAWSNoTimestamp, "segments without a timestamp on a timestamped connection (dropped; RFC 7323 §3.2)") \

@@ -310,6 +310,11 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
             drop(s, &Counters::TCPRstOutOfWindow);
             return;
         }
+        if (s.has(kSyn)) {  // RFC 5961 §4.2: whatever its sequence number
+            challenge_ack(t, s);
+            drop(s, &Counters::TCPSYNChallenge);
+            return;
+        }
         answer_invalid(t, s, &Counters::TCPACKSkippedSeq);
         drop(s, &Counters::TCPSeqOutOfWindow);
         return;
@@ -337,7 +342,7 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     // fourth: SYN in a synchronized state. RFC 5961 §4.2: challenge ACK.
     if (s.has(kSyn)) {
         challenge_ack(t, s);
-        drop(s, &Counters::TCPSynInWindow);
+        drop(s, &Counters::TCPSYNChallenge);
         return;
     }
     // fifth: ACK. A segment without it is dropped.

@@ -11,14 +11,12 @@ Environment: HOARD_PORT (the hold listener), HOARD_CONNS, HOARD_SECONDS,
 TT_PREFIX/TT_ROOT_NETNS (live counters through telemetry).
 """
 import os
-import socket
-import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tcppeer import (CLI_ADDR, TT_ADDR, Peer, check, link, note, open_rx, run_checks,  # noqa: E402
-                     seq_add, tcpterm_counters)
+from tcppeer import (FastSender, Peer, check, note, open_rx, run_checks, seq_add,  # noqa: E402
+                     tcpterm_counters)
 
 PORT = int(os.environ.get("HOARD_PORT", "8000"))
 CONNS = int(os.environ.get("HOARD_CONNS", "40"))
@@ -29,45 +27,6 @@ SECONDS = float(os.environ.get("HOARD_SECONDS", "8"))
 PPS = float(os.environ.get("HOARD_PPS", "20000"))
 
 
-def _sum16(data):
-    if len(data) % 2:
-        data += b"\0"
-    return sum(struct.unpack("!%dH" % (len(data) // 2), data))
-
-
-def _fold(s):
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-class Blaster:
-    """Builds data segments for one 4-tuple as raw frames, fast: the
-    payload's checksum contribution is summed once, so a segment costs a
-    few struct calls (scapy would cap the flood at a few thousand per s)."""
-
-    def __init__(self, peer, payload_len):
-        lk = link()
-        self.tx = lk.tx
-        mac = lambda text: bytes(int(b, 16) for b in text.split(":"))  # noqa: E731
-        self.eth = mac(lk.peer_mac) + mac(lk.mac) + b"\x08\x00"
-        self.src = socket.inet_aton(CLI_ADDR)
-        self.dst = socket.inet_aton(TT_ADDR)
-        self.peer = peer
-        self.payload = b"x" * payload_len
-        self.tcp_len = 20 + payload_len
-        self.fixed = _sum16(self.src + self.dst) + 6 + self.tcp_len + _sum16(self.payload)
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + self.tcp_len, 0, 0x4000, 64, 6, 0,
-                         self.src, self.dst)
-        self.ip = ip[:10] + struct.pack("!H", _fold(_sum16(ip))) + ip[12:]
-
-    def send(self, seq, ack):
-        p = self.peer
-        head = struct.pack("!HHIIBBHHH", p.sport, p.dport, seq, ack, 5 << 4, 0x18, 65535, 0, 0)
-        csum = _fold(self.fixed + _sum16(head))
-        self.tx.send(self.eth + self.ip + head[:16] + struct.pack("!H", csum) + head[18:] + self.payload)
-
-
 def hoard():
     rx = open_rx()  # one receive socket for every handshake: replies are read in turn
     peers = []
@@ -76,8 +35,8 @@ def hoard():
         p.handshake(options=[("MSS", 1460)])
         peers.append(p)
     check(len(peers) == CONNS, "%d hoarding connections established to the hold listener" % CONNS)
-    tiny = [Blaster(p, 1) for p in peers]
-    bulk = [Blaster(p, 1400) for p in peers]
+    tiny = [FastSender(p, 1) for p in peers]
+    bulk = [FastSender(p, 1400) for p in peers]
     sent = 0
     start = time.monotonic()
     while time.monotonic() - start < SECONDS:

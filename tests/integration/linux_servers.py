@@ -1,7 +1,9 @@
-"""The Linux kernel's side of a side-by-side test: an echo server on port 7
-and a daytime-like server on 13 (writes a line, closes first), threads on
-Linux sockets at 198.18.0.1. Run in the appliance namespace once that
+"""The Linux kernel's side of a side-by-side test, threads on Linux sockets
+at 198.18.0.1: an echo server on port 7, a daytime-like server on 13 (writes
+a line, closes first), an HTTP server on 80 and, on 8000, a listener that
+never accepts (tcpterm's hold). Run in the appliance namespace once that
 address is on its veth; stops on SIGTERM."""
+import http.server
 import signal
 import socket
 import sys
@@ -33,7 +35,31 @@ def daytime(c):
         c.sendall(time.strftime("%A, %B %d, %Y %H:%M:%S-UTC\r\n", time.gmtime()).encode())
 
 
+class Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"x" * 612
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def hold():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("198.18.0.1", 8000))
+    s.listen(256)
+    while True:
+        time.sleep(1)  # never accepts: connections wait in the accept queue
+
+
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+web = http.server.ThreadingHTTPServer(("198.18.0.1", 80), Page)
+threading.Thread(target=web.serve_forever, daemon=True).start()
+threading.Thread(target=hold, daemon=True).start()
 for port, handler in ((7, echo), (13, daytime)):
     threading.Thread(target=serve, args=(port, handler), daemon=True).start()
 print("linux servers ready", flush=True)

@@ -6,6 +6,10 @@ bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
     Seq end = seq + m->data_len;
     rte_mbuf* prev = nullptr;
     rte_mbuf* cur = head_;
+    if (tail_ && seq >= end_of(tail_)) {  // beyond everything held: no walk
+        prev = tail_;
+        cur = nullptr;
+    }
     while (cur && seq_of(cur) < seq) {
         prev = cur;
         cur = cur->next;
@@ -38,6 +42,8 @@ bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
             prev->next = cur;
         else
             head_ = cur;
+        if (!cur)
+            tail_ = prev;
         rte_pktmbuf_free_seg(m);
         return false;
     }
@@ -47,6 +53,8 @@ bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
         prev->next = m;
     else
         head_ = m;
+    if (!cur)
+        tail_ = m;
     bytes_ += m->data_len;
     ++count_;
     for (uint8_t i = recent_count_ < 4 ? recent_count_++ : 3; i > 0; --i)
@@ -61,6 +69,8 @@ Seq ReassemblyQueue::drain_in_order(Seq rcv_nxt, MbufQueue& into) {
         head_ = m->next;
         bytes_ -= m->data_len;
         --count_;
+        if (!head_)
+            tail_ = nullptr;
         if (end_of(m) <= rcv_nxt) {  // all old
             m->next = nullptr;
             rte_pktmbuf_free_seg(m);
@@ -74,34 +84,44 @@ Seq ReassemblyQueue::drain_in_order(Seq rcv_nxt, MbufQueue& into) {
     return rcv_nxt;
 }
 
-uint8_t ReassemblyQueue::sack_blocks(SackBlock* out, uint8_t max) const {
-    if (!head_ || max == 0)
-        return 0;
-    // Contiguous runs of held data, in sequence order.
-    SackBlock runs[kMaxSegments];
-    uint8_t n = 0;
-    for (const rte_mbuf* m = head_; m; m = m->next) {
-        if (n > 0 && Seq(runs[n - 1].right) == seq_of(m))
-            runs[n - 1].right = end_of(m).v;
-        else
-            runs[n++] = {seq_of(m).v, end_of(m).v};
+// Calls f(block) for each contiguous run of held data, in sequence order,
+// until f returns false.
+template <typename F>
+void ReassemblyQueue::for_each_run(F&& f) const {
+    const rte_mbuf* m = head_;
+    while (m) {
+        SackBlock run{seq_of(m).v, end_of(m).v};
+        for (m = m->next; m && Seq(run.right) == seq_of(m); m = m->next)
+            run.right = end_of(m).v;
+        if (!f(run))
+            return;
     }
+}
+
+uint8_t ReassemblyQueue::sack_blocks(SackBlock* out, uint8_t max) const {
+    uint8_t written = 0;
+    auto add = [&](const SackBlock& run) {
+        for (uint8_t i = 0; i < written; ++i)
+            if (out[i].left == run.left)
+                return;
+        out[written++] = run;
+    };
     // The runs holding the most recent arrivals first, newest first; then
     // the rest in sequence order.
-    bool used[kMaxSegments] = {};
-    uint8_t written = 0;
-    auto add = [&](uint8_t i) {
-        if (!used[i] && written < max) {
-            used[i] = true;
-            out[written++] = runs[i];
-        }
-    };
-    for (uint8_t r = 0; r < recent_count_; ++r)
-        for (uint8_t i = 0; i < n; ++i)
-            if (Seq(runs[i].left) <= recent_[r] && recent_[r] < Seq(runs[i].right))
-                add(i);
-    for (uint8_t i = 0; i < n; ++i)
-        add(i);
+    for (uint8_t r = 0; r < recent_count_ && written < max; ++r)
+        for_each_run([&](const SackBlock& run) {
+            if (Seq(run.left) <= recent_[r] && recent_[r] < Seq(run.right)) {
+                add(run);
+                return false;
+            }
+            return true;
+        });
+    for_each_run([&](const SackBlock& run) {
+        if (written >= max)
+            return false;
+        add(run);
+        return true;
+    });
     return written;
 }
 
@@ -112,6 +132,7 @@ void ReassemblyQueue::clear() {
         rte_pktmbuf_free_seg(head_);
         head_ = next;
     }
+    tail_ = nullptr;
     bytes_ = 0;
     count_ = 0;
     recent_count_ = 0;

@@ -16,9 +16,13 @@ namespace tcpterm::tcp {
 
 class ReassemblyQueue {
 public:
-    // Segments kept at most; a peer sending tiny segments cannot make us hold
-    // more mbufs than this per connection.
-    static constexpr uint32_t kMaxSegments = 64;
+    // Segments kept at most. What a connection may hold is bounded by its
+    // receive memory (engine_memory.cpp: 2 * rcvbuf of buffers); this only
+    // bounds the work per segment. It must cover a whole window of
+    // full-sized segments (256 KiB / 1448 = 182): a hole at the front of a
+    // flight must not cost the segments behind it, or the sender, seeing
+    // nothing SACKed above them, can only recover them by timeout.
+    static constexpr uint32_t kMaxSegments = 512;
 
     bool empty() const { return head_ == nullptr; }
     uint32_t bytes() const { return bytes_; }
@@ -40,10 +44,13 @@ public:
     void clear();
 
 private:
+    template <typename F>
+    void for_each_run(F&& f) const;
     static Seq seq_of(const rte_mbuf* m) { return Seq(m->hash.usr); }
     static Seq end_of(const rte_mbuf* m) { return Seq(m->hash.usr) + m->data_len; }
 
     rte_mbuf* head_ = nullptr;  // sorted by sequence number, no overlaps
+    rte_mbuf* tail_ = nullptr;  // the last: most arrivals go after it
     uint32_t bytes_ = 0;
     uint32_t count_ = 0;
     // First bytes of the most recent inserts, newest first (RFC 2018 §4:

@@ -147,3 +147,29 @@ TEST_CASE("memory: a worker at its marks clamps windows, resets the largest hold
     h.deliver(req);
     CHECK(served.received == req.payload);
 }
+
+TEST_CASE("memory: a whole window of full-sized segments beyond a hole is held, so the "
+          "sender loses only the hole",
+          "[tcp][memory]") {
+    // rcvbuf 256 KiB; the window offered is ~255 KiB (the memory left at
+    // half efficiency bounds it too): 175 segments of 1448 bytes fit.
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    Peer p(h, 40000, 80, true, true);  // timestamps: a SYN cookie keeps WS and SACK too
+    SegmentSpec hole = p.data(1448);  // the first segment of the flight: lost
+    uint32_t n = 0;
+    for (; (n + 2) * 1448 < 250 * 1024; ++n)
+        h.deliver(p.data(1448));
+    tcp::Tcb* c = h.conn();
+    REQUIRE(c != nullptr);
+    CHECK(c->ooo.segments() == n);
+    CHECK(h.counters.TCPOFODrop == 0);
+    Sent last = h.sent.back();
+    REQUIRE(last.opts.sack_count >= 1);
+    CHECK(last.opts.sack[0].left == hole.seq + 1448);
+    CHECK(last.opts.sack[0].right == p.nxt);
+    h.deliver(hole);  // the retransmission fills it: everything is delivered
+    CHECK(svc.received.size() == (n + 1) * 1448);
+    CHECK(c->ooo.empty());
+}

@@ -17,16 +17,24 @@ struct TestPeer {
     uint32_t iss = 0;           // the engine's ISS
     uint32_t nxt = kIsn + 1;    // our next sequence number
     uint32_t tsval = 5000;
+    uint32_t tsecr = 0;         // the engine's TSval we echo (a SYN cookie reads it)
 
-    TestPeer(EngineHarness& h, uint16_t src_port, uint16_t dst_port = 80, bool ts = false)
+    // sack_ws: the SYN also offers SACK and window scale 7, as Linux's does.
+    TestPeer(EngineHarness& h, uint16_t src_port, uint16_t dst_port = 80, bool ts = false,
+             bool sack_ws = false)
         : port(src_port), dport(dst_port), timestamps(ts) {
         SegmentSpec syn = base();
         syn.seq = kIsn;
         syn.flags = tcp::kSyn;
         syn.opts.has_mss = true;
         syn.opts.mss = 1460;
+        syn.opts.sack_permitted = sack_ws;
+        syn.opts.has_window_scale = sack_ws;
+        syn.opts.window_scale = 7;
         h.deliver(syn);
-        iss = h.pop().seq.v;
+        Sent synack = h.pop();
+        iss = synack.seq.v;
+        tsecr = synack.opts.ts_val;
         h.deliver(ack());
         h.sent.clear();
     }
@@ -36,6 +44,7 @@ struct TestPeer {
         s.dst_port = dport;
         s.opts.has_timestamps = timestamps;
         s.opts.ts_val = tsval++;
+        s.opts.ts_ecr = tsecr;
         return s;
     }
     SegmentSpec ack() {

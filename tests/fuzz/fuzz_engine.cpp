@@ -1,0 +1,197 @@
+// libFuzzer target: tcp::Engine::input driven by a sequence of segments from
+// a fuzzed peer, with a fake clock, against a listener whose service echoes
+// (engine_driver.hpp). Sequence and acknowledgment numbers are given relative
+// to what the engine last sent on the flow, so that random bytes get past the
+// acceptability checks and reach the deep states: handshake (with and without
+// cookies), data both ways, loss recovery, zero windows, FIN in every state,
+// RST, TIME_WAIT and its reuse, and every timer. Invariants are checked after
+// each record; at the end the engine is torn down and every mbuf must be back
+// in the pool.
+//
+// Input layout (tests/fuzz/make_corpus.py writes the same):
+//   2 setup bytes
+//     s0: bits 0-1 cookie mode (auto, always, off, auto with threshold 1),
+//         2 timestamps off, 3 SACK off, 4 keepalive on, 5 4 KiB buffers,
+//         6 user timeout advertised, 7 active open to the peer's port 9000
+//     s1: bits 0-1 accept backlog (128, 1, 2, 128), 2 service never accepts,
+//         3 rfc1337 off, 4 ECN requested, 5 ECN refused, 6 SYN backlog 1,
+//         7 tail loss probe off
+//   then records of 10 bytes plus r8's raw option bytes:
+//     r0  time to advance first: < 200 ms as is, else (r0 - 199) seconds
+//     r1  TCP flags
+//     r2  bits 0-1 flow (0, 1: to the listener; 2: the active open;
+//         3: to a closed port), 2-3 IPv4 ECN field, 4-6 service action on
+//         the flow's connection before the segment (4 shutdown_write,
+//         5 close, 6 abort, 7 send 3000 bytes, else none), 7 sequence
+//         number relative to the peer's ISN instead of the engine's RCV.NXT
+//     r3-4 sequence number offset (int16, big endian)
+//     r5-6 acknowledgment offset from the engine's SND.MAX (int16)
+//     r7  window: 0, or r7 * 256 + 255
+//     r8  bits 0-5 raw option bytes following the record (at most 40
+//         with what is generated), 6 generated timestamps (peer clock,
+//         the engine's last TSval echoed), 7 generated SYN options
+//         (MSS 1460, SACK permitted, window scale 7)
+//     r9  payload: r9 * 8 bytes
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "lib/tcp/options.hpp"
+#include "lib/tcp/segment.hpp"
+#include "tests/fuzz/engine_driver.hpp"
+#include "tests/fuzz/fuzz_eal.hpp"
+
+using namespace tcpterm;
+
+namespace {
+
+constexpr size_t kSetupLen = 2;
+constexpr size_t kRecordLen = 10;
+constexpr size_t kMaxRecords = 100;  // deep enough; keeps an input under a few ms
+
+tcp::EngineConfig make_config(uint8_t s0, uint8_t s1) {
+    tcp::EngineConfig c;
+    c.max_connections = 8;
+    c.max_time_wait = 8;
+    c.isn_key = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+    c.cookie_key = {3, 4};
+    c.ts_key = {1, 2};
+    // Short lifetimes, so that the seconds a record can advance reach
+    // TIME_WAIT's end, the FIN_WAIT_2 timeout and the retry limits.
+    c.msl_us = 2'000'000;
+    c.fin_timeout_us = 5'000'000;
+    c.rto_max_us = 4'000'000;
+    c.data_retries = 6;
+    c.timestamps = !(s0 & 0x04);
+    c.sack = !(s0 & 0x08);
+    if (s0 & 0x10) {
+        c.keepalive_idle_us = 2'000'000;
+        c.keepalive_interval_us = 500'000;
+        c.keepalive_probes = 3;
+    }
+    if (s0 & 0x20)
+        c.rcvbuf = c.sndbuf = 4096;
+    if (s0 & 0x40) {
+        c.uto_advertise = true;
+        c.user_timeout_us = 20'000'000;
+        c.uto_min_us = 1'000'000;
+    }
+    c.rfc1337 = !(s1 & 0x08);
+    c.ecn_request = s1 & 0x10;
+    c.ecn_accept = !(s1 & 0x20);
+    c.tail_loss_probe = !(s1 & 0x80);
+    return c;
+}
+
+tcp::Listener make_listener(uint8_t s0, uint8_t s1) {
+    tcp::Listener l;
+    static constexpr tcp::CookieMode modes[4] = {tcp::CookieMode::Auto, tcp::CookieMode::Always,
+                                                 tcp::CookieMode::Off, tcp::CookieMode::Auto};
+    l.cookies = modes[s0 & 3];
+    if ((s0 & 3) == 3)
+        l.cookie_threshold = 1;
+    static constexpr uint32_t backlogs[4] = {128, 1, 2, 128};
+    l.accept_backlog = backlogs[s1 & 3];
+    if (s1 & 0x40)
+        l.syn_backlog = 1;
+    return l;
+}
+
+uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+
+// The options area of one record: generated ones, then the raw bytes, padded
+// with End-of-options to a multiple of 4 (the header length counts words).
+size_t build_options(uint8_t* out, uint8_t r8, const uint8_t* raw, size_t raw_len,
+                     uint32_t peer_ts, const fuzz::Flow& f) {
+    tcp::TcpOptions o;
+    o.has_timestamps = r8 & 0x40;
+    o.ts_val = peer_ts;
+    o.ts_ecr = f.ts_val;
+    size_t n = 0;
+    if (r8 & 0x80) {
+        o.has_mss = true;
+        o.mss = 1460;
+        o.sack_permitted = true;
+        o.has_window_scale = true;
+        o.window_scale = 7;
+        n = tcp::write_syn_options(out, o);
+    } else {
+        n = tcp::write_data_options(out, o);
+    }
+    size_t take = raw_len < 40 - n ? raw_len : 40 - n;
+    std::memcpy(out + n, raw, take);
+    n += take;
+    while (n % 4 != 0)
+        out[n++] = tcp::kOptEnd;
+    return n;
+}
+
+fuzz::Action action_of(uint8_t r2) {
+    switch ((r2 >> 4) & 7) {
+    case 4: return fuzz::Action::ShutdownWrite;
+    case 5: return fuzz::Action::Close;
+    case 6: return fuzz::Action::Abort;
+    case 7: return fuzz::Action::Send;
+    default: return fuzz::Action::None;
+    }
+}
+
+void run(const uint8_t* data, size_t size) {
+    const uint8_t s0 = data[0], s1 = data[1];
+    fuzz::EngineDriver::Setup setup;
+    setup.active_open = s0 & 0x80;
+    setup.hold = s1 & 0x04;
+    fuzz::EngineDriver d(make_config(s0, s1), make_listener(s0, s1), setup);
+    uint32_t peer_ts = 1000;
+    static const std::string pattern = [] {
+        std::string s(255 * 8, 0);
+        for (size_t i = 0; i < s.size(); ++i)
+            s[i] = char('a' + i % 26);
+        return s;
+    }();
+    size_t at = kSetupLen;
+    for (size_t records = 0; records < kMaxRecords && at + kRecordLen <= size; ++records) {
+        const uint8_t* r = data + at;
+        size_t raw_len = r[8] & 0x3f;
+        if (at + kRecordLen + raw_len > size)
+            raw_len = size - at - kRecordLen;
+        at += kRecordLen + raw_len;
+
+        uint64_t ms = r[0] < 200 ? r[0] : uint64_t(r[0] - 199) * 1000;
+        d.advance_us(ms * 1000);
+        peer_ts += uint32_t(ms) + 1;
+        size_t flow = r[2] & 3;
+        d.act(flow, action_of(r[2]));
+
+        const fuzz::Flow& f = d.flows[flow];
+        uint32_t seq_base = (f.acked && !(r[2] & 0x80)) ? f.rcv_nxt : f.peer_isn;
+        test::SegmentSpec spec;
+        spec.flags = r[1];
+        spec.ip_ecn = (r[2] >> 2) & 3;
+        spec.seq = seq_base + uint32_t(int16_t(be16(r + 3)));
+        spec.ack = (f.heard ? f.snd_max : 0) + uint32_t(int16_t(be16(r + 5)));
+        spec.window = r[7] == 0 ? 0 : uint16_t(r[7] << 8 | 0xff);
+        uint8_t opts[40];
+        spec.raw_options = opts;
+        spec.raw_options_len = build_options(opts, r[8], r + kRecordLen, raw_len, peer_ts, f);
+        spec.payload.assign(pattern, 0, size_t(r[9]) * 8);
+        d.deliver(flow, spec);
+        d.check_invariants();
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    if (size < kSetupLen)
+        return -1;
+    fuzz::MbufLeakCheck leaks;
+    run(data, size);  // the driver (and its engine) is gone when this returns
+    leaks.check("fuzz_engine");
+    return 0;
+}
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    fuzz::init_eal("engine");
+    return 0;
+}

@@ -64,7 +64,7 @@ void EngineDriver::deliver(size_t flow, test::SegmentSpec spec) {
     spec.dst_port = f.our_port;
     rte_mbuf* m = test::craft_segment(pool(), spec);
     if (m == nullptr)
-        invariant_failed("pool empty (or options over 40 bytes)");
+        invariant_failed("craft_segment failed: pool empty, or the segment does not fit one mbuf");
     auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
     m->l3_len = sizeof(rte_ipv4_hdr);
     net::Ipv4Datagram d;

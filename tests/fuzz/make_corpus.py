@@ -60,11 +60,13 @@ def icmp_echo():
     return body[:2] + struct.pack("!H", csum(body)) + body[4:]
 
 
+# One fuzz_engine record (layout in fuzz_engine.cpp); payload_units is r9,
+# 7 payload bytes each.
 def record(ms=0, flags=0, flow=0, ecn=0, action=0, from_isn=False, seq=0, ack=0,
-           window=0xFF, ts=True, syn_opts=False, payload_words=0, raw=b""):
+           window=0xFF, ts=True, syn_opts=False, payload_units=0, raw=b""):
     r2 = flow | ecn << 2 | action << 4 | (0x80 if from_isn else 0)
     r8 = len(raw) | (0x40 if ts else 0) | (0x80 if syn_opts else 0)
-    return struct.pack("!BBBhhBBB", ms, flags, r2, seq, ack, window, r8, payload_words) + raw
+    return struct.pack("!BBBhhBBB", ms, flags, r2, seq, ack, window, r8, payload_units) + raw
 
 
 # fuzz_engine service actions (r2 bits 4-6)
@@ -76,13 +78,13 @@ def engine_seeds():
     return {
         # passive open, 80 bytes echoed, the peer closes first, LAST_ACK
         "handshake_data_fin": [0, 0] + HANDSHAKE + [
-            record(ms=5, flags=PSH | ACK, payload_words=10),
+            record(ms=5, flags=PSH | ACK, payload_units=10),
             record(ms=1, flags=ACK),
             record(ms=5, flags=FIN | ACK),
             record(ms=1, flags=ACK)],
         # the service closes first: FIN_WAIT, TIME_WAIT, its 2 MSL expiry
         "active_close_time_wait": [0, 0] + HANDSHAKE + [
-            record(ms=1, flags=PSH | ACK, payload_words=4),
+            record(ms=1, flags=PSH | ACK, payload_units=4),
             record(ms=1, flags=ACK, action=CLOSE),
             record(ms=1, flags=FIN | ACK),
             record(ms=205, flags=ACK)],
@@ -90,11 +92,11 @@ def engine_seeds():
         "handshake_rst": [0, 0] + HANDSHAKE + [record(ms=1, flags=RST, ts=False)],
         # every SYN answered with a cookie; the third ACK makes the connection
         "cookies_always": [0x01, 0] + HANDSHAKE + [
-            record(ms=1, flags=PSH | ACK, payload_words=2)],
+            record(ms=1, flags=PSH | ACK, payload_units=2)],
         # the engine opens to the peer (flow 2): SYN-ACK back, data, abort
         "active_open": [0x80, 0] + [
             record(flags=SYN | ACK, flow=2, from_isn=True, syn_opts=True),
-            record(ms=1, flags=PSH | ACK, flow=2, payload_words=3),
+            record(ms=1, flags=PSH | ACK, flow=2, payload_units=3),
             record(ms=1, flags=ACK, flow=2, action=ABORT)],
         # small buffers; the service pushes 3000 bytes, the peer acknowledges
         # the first segment with a zero window: persist probes, then it opens

@@ -16,7 +16,7 @@
 //     s1: bits 0-1 accept backlog (128, 1, 2, 128), 2 service never accepts,
 //         3 rfc1337 off, 4 ECN requested, 5 ECN refused, 6 SYN backlog 1,
 //         7 tail loss probe off
-//   then records of 10 bytes plus r8's raw option bytes:
+//   then records of 11 bytes plus r8's raw option bytes:
 //     r0  time to advance first: < 200 ms as is, else (r0 - 199) seconds
 //     r1  TCP flags
 //     r2  bits 0-1 flow (0, 1: to the listener; 2: the active open;
@@ -33,6 +33,10 @@
 //         (MSS 1460, SACK permitted, window scale 7)
 //     r9  payload: r9 * 7 bytes (at most 1785: with 40 bytes of options
 //         the datagram still fits one mbuf)
+//     r10 generated SACK blocks (not on SYNs): bits 0-1 how many (up to 3),
+//         bits 2-7 h; block i is [A + (h+1+2i) * 724, A + (h+2+2i) * 724)
+//         where A is the segment's acknowledgment number: holes the engine
+//         must retransmit into (RFC 6675)
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -47,7 +51,7 @@ using namespace tcpterm;
 namespace {
 
 constexpr size_t kSetupLen = 2;
-constexpr size_t kRecordLen = 10;
+constexpr size_t kRecordLen = 11;
 constexpr size_t kMaxRecords = 100;  // deep enough; keeps an input under a few ms
 
 tcp::EngineConfig make_config(uint8_t s0, uint8_t s1) {
@@ -102,12 +106,20 @@ uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 
 // The options area of one record: generated ones, then the raw bytes, padded
 // with End-of-options to a multiple of 4 (the header length counts words).
-size_t build_options(uint8_t* out, uint8_t r8, const uint8_t* raw, size_t raw_len,
-                     uint32_t peer_ts, const fuzz::Flow& f) {
+size_t build_options(uint8_t* out, const uint8_t* r, const uint8_t* raw, size_t raw_len,
+                     uint32_t peer_ts, const fuzz::Flow& f, uint32_t ack) {
+    const uint8_t r8 = r[8];
     tcp::TcpOptions o;
     o.has_timestamps = r8 & 0x40;
     o.ts_val = peer_ts;
     o.ts_ecr = f.ts_val;
+    o.sack_count = r[10] & 3;
+    for (uint32_t i = 0; i < o.sack_count; ++i) {
+        constexpr uint32_t kHalfMss = 724;
+        uint32_t h = r[10] >> 2;
+        o.sack[i].left = ack + (h + 1 + 2 * i) * kHalfMss;
+        o.sack[i].right = ack + (h + 2 + 2 * i) * kHalfMss;
+    }
     size_t n = 0;
     if (r8 & 0x80) {
         o.has_mss = true;
@@ -174,7 +186,7 @@ void run(const uint8_t* data, size_t size) {
         spec.window = r[7] == 0 ? 0 : uint16_t(r[7] << 8 | 0xff);
         uint8_t opts[40];
         spec.raw_options = opts;
-        spec.raw_options_len = build_options(opts, r[8], r + kRecordLen, raw_len, peer_ts, f);
+        spec.raw_options_len = build_options(opts, r, r + kRecordLen, raw_len, peer_ts, f, spec.ack);
         spec.payload.assign(pattern, 0, size_t(r[9]) * 7);
         d.deliver(flow, spec);
         d.check_invariants();

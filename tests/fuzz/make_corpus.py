@@ -63,10 +63,12 @@ def icmp_echo():
 # One fuzz_engine record (layout in fuzz_engine.cpp); payload_units is r9,
 # 7 payload bytes each.
 def record(ms=0, flags=0, flow=0, ecn=0, action=0, from_isn=False, seq=0, ack=0,
-           window=0xFF, ts=True, syn_opts=False, payload_units=0, raw=b""):
+           window=0xFF, ts=True, syn_opts=False, payload_units=0, sack=0, sack_at=0, raw=b""):
     r2 = flow | ecn << 2 | action << 4 | (0x80 if from_isn else 0)
     r8 = len(raw) | (0x40 if ts else 0) | (0x80 if syn_opts else 0)
-    return struct.pack("!BBBhhBBB", ms, flags, r2, seq, ack, window, r8, payload_units) + raw
+    r10 = sack | sack_at << 2
+    return struct.pack("!BBBhhBBBB", ms, flags, r2, seq, ack, window, r8, payload_units,
+                       r10) + raw
 
 
 # fuzz_engine service actions (r2 bits 4-6)
@@ -110,6 +112,16 @@ def engine_seeds():
         "rto_give_up": [0, 0] + HANDSHAKE + [
             record(ms=1, flags=ACK, action=SEND, ack=-3000),
             record(ms=254, flags=ACK, ack=-3000)],
+        # 3000 bytes out; the peer acknowledges none of it but SACKs the
+        # second half of the first segment three times: fast retransmit of
+        # the hole (RFC 6675), then the rest is acknowledged
+        "sack_recovery": [0, 0] + HANDSHAKE + [
+            record(ms=1, flags=ACK, action=SEND, ack=-3000),
+            record(ms=1, flags=ACK, ack=-3000, sack=1),
+            record(ms=1, flags=ACK, ack=-3000, sack=1),
+            record(ms=1, flags=ACK, ack=-3000, sack=2),
+            record(ms=1, flags=ACK, ack=-3000, sack=2),
+            record(ms=5, flags=ACK)],
         # keepalive on: a SYN to a closed port (RST), then an idle connection
         # probed three times and reset
         "closed_port_and_keepalive": [0x10, 0] + [

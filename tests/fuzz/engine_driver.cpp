@@ -62,6 +62,15 @@ void EngineDriver::deliver(size_t flow, test::SegmentSpec spec) {
     spec.dst = kOurIp;
     spec.src_port = f.peer_port;
     spec.dst_port = f.our_port;
+    if (spec.flags & tcp::kSyn)
+        flows[flow].peer_syn_seq = spec.seq;
+    if (has_ao_) {
+        // A SYN knows only its own ISN; a SYN-ACK and all after both.
+        bool syn_only = (spec.flags & (tcp::kSyn | tcp::kAck)) == tcp::kSyn;
+        spec.ao = &peer_ao_;
+        spec.ao_src_isn = f.peer_syn_seq;
+        spec.ao_dst_isn = syn_only ? 0 : f.engine_isn;
+    }
     rte_mbuf* m = test::craft_segment(pool(), spec);
     if (m == nullptr)
         invariant_failed("craft_segment failed: pool empty, or the segment does not fit one mbuf");
@@ -205,6 +214,8 @@ void EngineDriver::send_datagram(rte_mbuf* m) {
         }
         if (opts.has_timestamps)
             f.ts_val = opts.ts_val;
+        if (th->tcp_flags & tcp::kSyn)
+            f.engine_isn = seq;
         f.heard = true;
     }
     rte_pktmbuf_free(m);

@@ -29,6 +29,10 @@ struct Flow {
     uint32_t rcv_nxt = 0;    // the engine's last ACK field
     uint32_t snd_max = 0;    // the highest sequence the engine has sent, plus one
     uint32_t ts_val = 0;     // the engine's last TSval (for our TSecr)
+    // TCP-AO traffic keys come from both ISNs (RFC 5925 §5.2): the peer's
+    // last SYN and the engine's last SYN or SYN-ACK on this flow.
+    uint32_t peer_syn_seq = 0;
+    uint32_t engine_isn = 0;
 };
 
 // Actions a record may ask of the service on its flow's connection.
@@ -66,7 +70,10 @@ public:
     ~EngineDriver() override;
 
     // The peer sends one segment on flows[flow]; then the engine flushes.
+    // With an AO key configured (set_peer_ao_key), it is signed.
     void deliver(size_t flow, test::SegmentSpec spec);
+    // The peer's side of the engine's AO key: segments are signed with it.
+    void set_peer_ao_key(const tcp::AoKey& key) { peer_ao_ = key; has_ao_ = true; }
     // Time passes in steps (at most ~200 of them) firing timers and output.
     void advance_us(uint64_t us);
     void act(size_t flow, Action a);
@@ -87,6 +94,8 @@ private:
     void trace_segment(const char* dir, uint16_t peer_port, uint8_t flags, uint32_t seq,
                        uint32_t ack, uint32_t len) const;
 
+    tcp::AoKey peer_ao_;
+    bool has_ao_ = false;
     tcp::Counters counters_;
     FuzzService service_;
     std::unique_ptr<tcp::Engine> engine_;

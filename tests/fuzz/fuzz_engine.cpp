@@ -9,13 +9,16 @@
 // in the pool.
 //
 // Input layout (tests/fuzz/make_corpus.py writes the same):
-//   2 setup bytes
+//   3 setup bytes
 //     s0: bits 0-1 cookie mode (auto, always, off, auto with threshold 1),
 //         2 timestamps off, 3 SACK off, 4 keepalive on, 5 4 KiB buffers,
 //         6 user timeout advertised, 7 active open to the peer's port 9000
 //     s1: bits 0-1 accept backlog (128, 1, 2, 128), 2 service never accepts,
 //         3 rfc1337 off, 4 ECN requested, 5 ECN refused, 6 SYN backlog 1,
 //         7 tail loss probe off
+//     s2: bit 0 TCP-AO: a key covers the peer and every segment it sends
+//         is signed (with up to 24 raw option bytes then), 1 AES-128-CMAC
+//         instead of HMAC-SHA-1
 //   then records of 11 bytes plus r8's raw option bytes:
 //     r0  time to advance first: < 200 ms as is, else (r0 - 199) seconds
 //     r1  TCP flags
@@ -37,6 +40,7 @@
 //         bits 2-7 h; block i is [A + (h+1+2i) * 724, A + (h+2+2i) * 724)
 //         where A is the segment's acknowledgment number: holes the engine
 //         must retransmit into (RFC 6675)
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -50,7 +54,7 @@ using namespace tcpterm;
 
 namespace {
 
-constexpr size_t kSetupLen = 2;
+constexpr size_t kSetupLen = 3;
 constexpr size_t kRecordLen = 11;
 constexpr size_t kMaxRecords = 100;  // deep enough; keeps an input under a few ms
 
@@ -102,18 +106,39 @@ tcp::Listener make_listener(uint8_t s0, uint8_t s1) {
     return l;
 }
 
+// The engine's key for the peer (RFC 5925) and the peer's view of it: the
+// KeyIDs swap sides.
+tcp::AoKey engine_ao_key(uint8_t s2) {
+    tcp::AoKey k;
+    k.peer = {0xC6120000, 24};  // 198.18.0.0/24
+    k.send_id = 3;
+    k.recv_id = 4;
+    k.alg = (s2 & 2) ? tcp::AoAlgorithm::AesCmac : tcp::AoAlgorithm::HmacSha1;
+    k.secret = {'f', 'u', 'z', 'z', '-', 'a', 'o'};
+    return k;
+}
+
+tcp::AoKey peer_ao_key(const tcp::AoKey& ours) {
+    tcp::AoKey p = ours;
+    p.send_id = ours.recv_id;
+    p.recv_id = ours.send_id;
+    return p;
+}
+
 uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 
 // The options area of one record: generated ones, then the raw bytes, padded
 // with End-of-options to a multiple of 4 (the header length counts words).
 size_t build_options(uint8_t* out, const uint8_t* r, const uint8_t* raw, size_t raw_len,
-                     uint32_t peer_ts, const fuzz::Flow& f, uint32_t ack) {
+                     uint32_t peer_ts, const fuzz::Flow& f, uint32_t ack, size_t room) {
     const uint8_t r8 = r[8];
     tcp::TcpOptions o;
     o.has_timestamps = r8 & 0x40;
     o.ts_val = peer_ts;
     o.ts_ecr = f.ts_val;
-    o.sack_count = r[10] & 3;
+    // As many blocks as fit beside the timestamps (and AO, see room).
+    size_t sack_room = (room - (o.has_timestamps ? 12 : 0) - 4) / 8;
+    o.sack_count = uint8_t(std::min<size_t>(r[10] & 3, sack_room));
     for (uint32_t i = 0; i < o.sack_count; ++i) {
         constexpr uint32_t kHalfMss = 724;
         uint32_t h = r[10] >> 2;
@@ -131,7 +156,7 @@ size_t build_options(uint8_t* out, const uint8_t* r, const uint8_t* raw, size_t 
     } else {
         n = tcp::write_data_options(out, o);
     }
-    size_t take = raw_len < 40 - n ? raw_len : 40 - n;
+    size_t take = raw_len < room - n ? raw_len : room - n;
     std::memcpy(out + n, raw, take);
     n += take;
     while (n % 4 != 0)
@@ -150,11 +175,19 @@ fuzz::Action action_of(uint8_t r2) {
 }
 
 void run(const uint8_t* data, size_t size) {
-    const uint8_t s0 = data[0], s1 = data[1];
+    const uint8_t s0 = data[0], s1 = data[1], s2 = data[2];
     fuzz::EngineDriver::Setup setup;
     setup.active_open = s0 & 0x80;
     setup.hold = s1 & 0x04;
-    fuzz::EngineDriver d(make_config(s0, s1), make_listener(s0, s1), setup);
+    tcp::EngineConfig config = make_config(s0, s1);
+    const bool ao = s2 & 1;
+    if (ao)
+        config.ao_keys.push_back(engine_ao_key(s2));
+    fuzz::EngineDriver d(config, make_listener(s0, s1), setup);
+    if (ao)
+        d.set_peer_ao_key(peer_ao_key(config.ao_keys.front()));
+    // The AO option takes 16 of the 40 bytes.
+    const size_t option_room = ao ? 40 - tcp::kAoOptionLen : 40;
     uint32_t peer_ts = 1000;
     static const std::string pattern = [] {
         std::string s(255 * 7, 0);
@@ -186,7 +219,8 @@ void run(const uint8_t* data, size_t size) {
         spec.window = r[7] == 0 ? 0 : uint16_t(r[7] << 8 | 0xff);
         uint8_t opts[40];
         spec.raw_options = opts;
-        spec.raw_options_len = build_options(opts, r, r + kRecordLen, raw_len, peer_ts, f, spec.ack);
+        spec.raw_options_len =
+            build_options(opts, r, r + kRecordLen, raw_len, peer_ts, f, spec.ack, option_room);
         spec.payload.assign(pattern, 0, size_t(r[9]) * 7);
         d.deliver(flow, spec);
         d.check_invariants();

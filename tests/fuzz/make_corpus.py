@@ -74,61 +74,71 @@ def record(ms=0, flags=0, flow=0, ecn=0, action=0, from_isn=False, seq=0, ack=0,
 # fuzz_engine service actions (r2 bits 4-6)
 SHUTDOWN, CLOSE, ABORT, SEND = 4, 5, 6, 7
 HANDSHAKE = [record(flags=SYN, from_isn=True, syn_opts=True), record(flags=ACK)]
+# fuzz_engine setup bytes s0, s1, s2 (layout in fuzz_engine.cpp)
+NO_SETUP = [0, 0, 0]
 
 
 def engine_seeds():
     return {
         # passive open, 80 bytes echoed, the peer closes first, LAST_ACK
-        "handshake_data_fin": [0, 0] + HANDSHAKE + [
+        "handshake_data_fin": NO_SETUP + HANDSHAKE + [
             record(ms=5, flags=PSH | ACK, payload_units=10),
             record(ms=1, flags=ACK),
             record(ms=5, flags=FIN | ACK),
             record(ms=1, flags=ACK)],
         # the service closes first: FIN_WAIT, TIME_WAIT, its 2 MSL expiry
-        "active_close_time_wait": [0, 0] + HANDSHAKE + [
+        "active_close_time_wait": NO_SETUP + HANDSHAKE + [
             record(ms=1, flags=PSH | ACK, payload_units=4),
             record(ms=1, flags=ACK, action=CLOSE),
             record(ms=1, flags=FIN | ACK),
             record(ms=205, flags=ACK)],
         # the peer resets an established connection
-        "handshake_rst": [0, 0] + HANDSHAKE + [record(ms=1, flags=RST, ts=False)],
+        "handshake_rst": NO_SETUP + HANDSHAKE + [record(ms=1, flags=RST, ts=False)],
         # every SYN answered with a cookie; the third ACK makes the connection
-        "cookies_always": [0x01, 0] + HANDSHAKE + [
+        "cookies_always": [0x01, 0, 0] + HANDSHAKE + [
             record(ms=1, flags=PSH | ACK, payload_units=2)],
         # the engine opens to the peer (flow 2): SYN-ACK back, data, abort
-        "active_open": [0x80, 0] + [
+        "active_open": [0x80, 0, 0] + [
             record(flags=SYN | ACK, flow=2, from_isn=True, syn_opts=True),
             record(ms=1, flags=PSH | ACK, flow=2, payload_units=3),
             record(ms=1, flags=ACK, flow=2, action=ABORT)],
         # small buffers; the service pushes 3000 bytes, the peer acknowledges
         # the first segment with a zero window: persist probes, then it opens
-        "zero_window": [0x20, 0] + HANDSHAKE + [
+        "zero_window": [0x20, 0, 0] + HANDSHAKE + [
             record(ms=1, flags=ACK, action=SEND, ack=-3000),
             record(ms=1, flags=ACK, ack=-1552, window=0),
             record(ms=205, flags=ACK, ack=-1552, window=0),
             record(ms=1, flags=ACK, window=0x40)],
         # the service pushes data the peer never acknowledges: RTO backoff
         # up to the retry limit, then the connection is aborted
-        "rto_give_up": [0, 0] + HANDSHAKE + [
+        "rto_give_up": NO_SETUP + HANDSHAKE + [
             record(ms=1, flags=ACK, action=SEND, ack=-3000),
             record(ms=254, flags=ACK, ack=-3000)],
         # 3000 bytes out; the peer acknowledges none of it but SACKs the
         # second half of the first segment three times: fast retransmit of
         # the hole (RFC 6675), then the rest is acknowledged
-        "sack_recovery": [0, 0] + HANDSHAKE + [
+        "sack_recovery": NO_SETUP + HANDSHAKE + [
             record(ms=1, flags=ACK, action=SEND, ack=-3000),
             record(ms=1, flags=ACK, ack=-3000, sack=1),
             record(ms=1, flags=ACK, ack=-3000, sack=1),
             record(ms=1, flags=ACK, ack=-3000, sack=2),
             record(ms=1, flags=ACK, ack=-3000, sack=2),
             record(ms=5, flags=ACK)],
+        # TCP-AO with HMAC-SHA-1, then AES-128-CMAC: every segment signed;
+        # a signed handshake, data echoed, the peer closes
+        "ao_hmac_conversation": [0, 0, 1] + HANDSHAKE + [
+            record(ms=1, flags=PSH | ACK, payload_units=5),
+            record(ms=1, flags=FIN | ACK),
+            record(ms=1, flags=ACK)],
+        "ao_cmac_handshake": [0, 0, 3] + HANDSHAKE + [
+            record(ms=1, flags=PSH | ACK, payload_units=5)],
         # keepalive on: a SYN to a closed port (RST), then an idle connection
         # probed three times and reset
-        "closed_port_and_keepalive": [0x10, 0] + [
+        "closed_port_and_keepalive": [0x10, 0, 0] + [
             record(flags=SYN, flow=3, from_isn=True, syn_opts=True)] + HANDSHAKE + [
             record(ms=210, flags=ACK, ts=False)],
         # TIME_WAIT taken over by a new SYN above the old sequence (RFC 6191)
-        "time_wait_reuse": [0, 0] + HANDSHAKE + [
+        "time_wait_reuse": NO_SETUP + HANDSHAKE + [
             record(ms=1, flags=ACK, action=CLOSE),
             record(ms=1, flags=FIN | ACK),
             record(ms=100, flags=SYN, seq=5000, syn_opts=True),
@@ -163,8 +173,8 @@ def main():
     write("interface", "tcp_rst_padded", bytes([OFFLOAD_GOOD]) + padded)
 
     for name, parts in engine_seeds().items():
-        setup = bytes(parts[:2])
-        write("engine", name, setup + b"".join(parts[2:]))
+        setup = bytes(parts[:3])
+        write("engine", name, setup + b"".join(parts[3:]))
 
 
 if __name__ == "__main__":

@@ -40,4 +40,13 @@ struct SegmentSpec {
 // nullptr when the pool is empty or the options do not fit in 40 bytes.
 rte_mbuf* craft_segment(rte_mempool* pool, const SegmentSpec& spec);
 
+// The peer's view of one of our TCP-AO keys, to sign its segments with
+// (SegmentSpec::ao): its send_id is our recv_id and the other way round.
+inline tcp::AoKey peer_view(const tcp::AoKey& ours) {
+    tcp::AoKey p = ours;
+    p.send_id = ours.recv_id;
+    p.recv_id = ours.send_id;
+    return p;
+}
+
 }  // namespace tcpterm::test

@@ -106,8 +106,8 @@ tcp::Listener make_listener(uint8_t s0, uint8_t s1) {
     return l;
 }
 
-// The engine's key for the peer (RFC 5925) and the peer's view of it: the
-// KeyIDs swap sides.
+// The engine's key for the peer (RFC 5925); the peer signs with
+// test::peer_view of it.
 tcp::AoKey engine_ao_key(uint8_t s2) {
     tcp::AoKey k;
     k.peer = {0xC6120000, 24};  // 198.18.0.0/24
@@ -116,13 +116,6 @@ tcp::AoKey engine_ao_key(uint8_t s2) {
     k.alg = (s2 & 2) ? tcp::AoAlgorithm::AesCmac : tcp::AoAlgorithm::HmacSha1;
     k.secret = {'f', 'u', 'z', 'z', '-', 'a', 'o'};
     return k;
-}
-
-tcp::AoKey peer_ao_key(const tcp::AoKey& ours) {
-    tcp::AoKey p = ours;
-    p.send_id = ours.recv_id;
-    p.recv_id = ours.send_id;
-    return p;
 }
 
 uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
@@ -185,7 +178,7 @@ void run(const uint8_t* data, size_t size) {
         config.ao_keys.push_back(engine_ao_key(s2));
     fuzz::EngineDriver d(config, make_listener(s0, s1), setup);
     if (ao)
-        d.set_peer_ao_key(peer_ao_key(config.ao_keys.front()));
+        d.set_peer_ao_key(test::peer_view(config.ao_keys.front()));
     // The AO option takes 16 of the 40 bytes.
     const size_t option_room = ao ? 40 - tcp::kAoOptionLen : 40;
     uint32_t peer_ts = 1000;

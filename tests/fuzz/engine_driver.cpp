@@ -23,15 +23,15 @@ void FuzzService::on_closed(tcp::Engine&, tcp::Tcb& c, tcp::CloseReason) {
 EngineDriver::EngineDriver(const tcp::EngineConfig& config, const tcp::Listener& listener,
                            const Setup& setup) {
     static unsigned serial = 0;  // rte_hash names must be unique at a time
-    flows[0].peer_port = 40000;
-    flows[1].peer_port = 40001;
-    flows[2].peer_port = kActivePeerPort;
-    flows[3].peer_port = 40002;  // to a port nobody listens on
+    // Two peers of the listener, the active open (our port learned from
+    // connect()), and a peer of a port nobody listens on.
+    static constexpr uint16_t kPorts[kFlows][2] = {
+        {40000, kListenPort}, {40001, kListenPort}, {kActivePeerPort, 0}, {40002, 81}};
     for (size_t i = 0; i < kFlows; ++i) {
-        flows[i].our_port = i == 3 ? 81 : kListenPort;
+        flows[i].peer_port = kPorts[i][0];
+        flows[i].our_port = kPorts[i][1];
         flows[i].peer_isn = 0x10000000u * uint32_t(i + 1);
     }
-    flows[2].our_port = 0;
     trace = std::getenv("FUZZ_TRACE") != nullptr;
     service_.accepting = !setup.hold;
     engine_ = std::make_unique<tcp::Engine>("fuzz" + std::to_string(serial++), config, counters_,

@@ -18,7 +18,8 @@
 //         7 tail loss probe off
 //     s2: bit 0 TCP-AO: a key covers the peer and every segment it sends
 //         is signed (with up to 24 raw option bytes then), 1 AES-128-CMAC
-//         instead of HMAC-SHA-1
+//         instead of HMAC-SHA-1, 2 tables of 2 connections and 1 TIME_WAIT
+//         entry (full-table paths)
 //   then records of 11 bytes plus r8's raw option bytes:
 //     r0  time to advance first: < 200 ms as is, else (r0 - 199) seconds
 //     r1  TCP flags
@@ -173,6 +174,10 @@ void run(const uint8_t* data, size_t size) {
     setup.active_open = s0 & 0x80;
     setup.hold = s1 & 0x04;
     tcp::EngineConfig config = make_config(s0, s1);
+    if (s2 & 4) {
+        config.max_connections = 2;
+        config.max_time_wait = 1;
+    }
     const bool ao = s2 & 1;
     if (ao)
         config.ao_keys.push_back(engine_ao_key(s2));

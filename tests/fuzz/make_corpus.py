@@ -132,6 +132,16 @@ def engine_seeds():
             record(ms=1, flags=ACK)],
         "ao_cmac_handshake": [0, 0, 3] + HANDSHAKE + [
             record(ms=1, flags=PSH | ACK, payload_units=5)],
+        # tables of 2 connections and 1 TIME_WAIT entry: the active open and
+        # flow 0 fill the table, flow 1's SYN finds it full; flow 0 then
+        # closes twice over into the one TIME_WAIT slot
+        "tables_full": [0x80, 0, 4] + HANDSHAKE + [
+            record(flags=SYN, flow=1, from_isn=True, syn_opts=True),
+            record(ms=1, flags=ACK, action=CLOSE),
+            record(ms=1, flags=FIN | ACK),
+            record(ms=1, flags=SYN | ACK, flow=2, from_isn=True, syn_opts=True),
+            record(ms=1, flags=FIN | ACK, flow=2),
+            record(ms=1, flags=ACK, flow=2, action=CLOSE)],
         # keepalive on: a SYN to a closed port (RST), then an idle connection
         # probed three times and reset
         "closed_port_and_keepalive": [0x10, 0, 0] + [

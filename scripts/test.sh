@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite (README command 2, and what .ci/run calls):
 #   deps -> build with -Werror -> Catch2 unit tests -> integration tests.
+#   ... then the unit tests and a few integration tests again on an ASan+UBSan
+#   build (scripts/test_sanitizers.sh) and each libFuzzer target for a short
+#   while (scripts/test_fuzz.sh).
 # Usage: scripts/test.sh            (BUILD=dir to choose the build dir,
-#        TEST_TIMEOUT=s per integration test, TESTS="ping curl" to select)
+#        TEST_TIMEOUT=s per integration test, TESTS="ping curl" to select,
+#        SANITIZE=0 / FUZZ=0 to skip those sections for a quick local run,
+#        FUZZ_SECONDS=s per fuzz target, SANITIZE_TESTS="ping echo")
 # The last line of output is always "N passed, M failed" (unit test cases +
-# integration tests); the exit code is non-zero when M > 0.
+# integration tests + sanitizer runs + fuzz targets); the exit code is
+# non-zero when M > 0.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -145,29 +151,37 @@ else
   run_unit_suite unit-cookies-off off '[tcp]'
 fi
 
+# One integration test against the tcpterm of build dir BUILD_DIR, reported
+# and recorded as LABEL: run_integration_test SCRIPT BUILD_DIR LABEL
+run_integration_test() {
+  local t=$1 build=$2 label=$3
+  local log="$LOGS/$label.log" start=$SECONDS rc=0
+  # stdin from /dev/null: timeout puts the test in its own process group,
+  # which must never try to read the terminal.
+  BUILD="$build" timeout -k 15 "$TEST_TIMEOUT" bash "$t" </dev/null >"$log" 2>&1 || rc=$?
+  if ((rc == 0)); then
+    echo "PASS $label ($((SECONDS - start)) s)"
+    record PASS "$label"
+  else
+    ((rc != 124)) || echo "    (timed out after $TEST_TIMEOUT s)"
+    echo "FAIL $label (exit $rc, $((SECONDS - start)) s); last lines of $log:"
+    tail -n 40 "$log" | sed 's/^/    /'
+    record FAIL "$label"
+  fi
+  # A test that was killed may not have cleaned up after itself.
+  cleanup_leftovers >/dev/null 2>&1 || true
+}
+
 section "integration tests"
 for t in "$ROOT"/tests/integration/test_*.sh; do
   name=$(basename "$t" .sh)
   if [[ -n "${TESTS:-}" ]] && ! grep -qw -- "${name#test_}" <<<"$TESTS"; then
     continue
   fi
-  log="$LOGS/$name.log"
-  start=$SECONDS
-  rc=0
-  # stdin from /dev/null: timeout puts the test in its own process group,
-  # which must never try to read the terminal.
-  BUILD="$BUILD" timeout -k 15 "$TEST_TIMEOUT" bash "$t" </dev/null >"$log" 2>&1 || rc=$?
-  if ((rc == 0)); then
-    echo "PASS $name ($((SECONDS - start)) s)"
-    record PASS "$name"
-  else
-    ((rc != 124)) || echo "    (timed out after $TEST_TIMEOUT s)"
-    echo "FAIL $name (exit $rc, $((SECONDS - start)) s); last lines of $log:"
-    tail -n 40 "$log" | sed 's/^/    /'
-    record FAIL "$name"
-  fi
-  # A test that was killed may not have cleaned up after itself.
-  cleanup_leftovers >/dev/null 2>&1 || true
+  run_integration_test "$t" "$BUILD" "$name"
 done
+
+source "$ROOT/scripts/test_sanitizers.sh"
+source "$ROOT/scripts/test_fuzz.sh"
 
 finish

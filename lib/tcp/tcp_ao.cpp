@@ -15,7 +15,7 @@ void put32(uint8_t* p, uint32_t v) {
 // One MAC interface over the two algorithms.
 class Mac {
 public:
-    Mac(AoAlgorithm alg, const uint8_t* key, size_t key_len) : alg_(alg) {
+    Mac(AoAlgorithm alg, const uint8_t* key, size_t key_len) {
         if (alg == AoAlgorithm::HmacSha1)
             hmac_.emplace(key, key_len);
         else
@@ -40,7 +40,7 @@ public:
     }
 
 private:
-    AoAlgorithm alg_;
+    // Which of the two is engaged says the algorithm.
     std::optional<HmacSha1> hmac_;
     std::optional<AesCmac> cmac_;
 };

@@ -13,6 +13,7 @@
 
 #include "lib/net/frame_sink.hpp"
 #include "lib/tcp/engine.hpp"
+#include "tests/common/segment_builder.hpp"
 
 namespace tcpterm::test {
 
@@ -30,27 +31,6 @@ struct Sent {
     uint8_t ip_ecn = 0;  // ECN field of the IPv4 header (RFC 3168)
     std::vector<uint8_t> datagram;  // the whole IPv4 datagram, for MAC checks
     bool has(uint8_t f) const { return (flags & f) != 0; }
-};
-
-// What a test peer sends; unset options are left out.
-struct SegmentSpec {
-    uint32_t seq = 0;
-    uint32_t ack = 0;
-    uint8_t flags = 0;
-    uint16_t window = 65535;
-    tcp::TcpOptions opts;
-    std::string payload;
-    uint16_t src_port = 40000;
-    uint16_t dst_port = 80;
-    uint32_t src = 0xC6120002;  // 198.18.0.2
-    uint32_t dst = 0xC6120001;  // 198.18.0.1
-    uint8_t ip_ecn = 0;                    // ECN field of the IPv4 header (RFC 3168)
-    // When set, the segment carries TCP-AO signed with this key's send_id and
-    // the traffic key of (src_isn, dst_isn) (RFC 5925 §5.2), SNE ao_sne.
-    const tcp::AoKey* ao = nullptr;
-    uint32_t ao_src_isn = 0, ao_dst_isn = 0, ao_sne = 0;
-    const uint8_t* raw_options = nullptr;  // written as-is instead of opts
-    size_t raw_options_len = 0;
 };
 
 class EngineHarness final : public net::DatagramSink {
@@ -80,6 +60,7 @@ public:
     unsigned free_mbufs_at_start = 0;
 };
 
+// craft_segment from test_pool(); REQUIREs an mbuf.
 rte_mbuf* build_segment(const SegmentSpec& spec);
 
 // The SYN-cookie mode the engine suites run their listeners in: auto (the

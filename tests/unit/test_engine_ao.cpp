@@ -31,14 +31,6 @@ tcp::AoKey test_key(tcp::AoAlgorithm alg = tcp::AoAlgorithm::HmacSha1) {
     return k;
 }
 
-// The peer's view of the same key: its send_id is our recv_id.
-tcp::AoKey peer_view(const tcp::AoKey& ours) {
-    tcp::AoKey p = ours;
-    p.send_id = ours.recv_id;
-    p.recv_id = ours.send_id;
-    return p;
-}
-
 struct AoSetup {
     tcp::EngineConfig cfg;
     EngineHarness h;

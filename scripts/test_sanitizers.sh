@@ -2,7 +2,7 @@
 # BUILD, LOGS, TEST_TIMEOUT): builds an ASan+UBSan tree of its own
 # ($BUILD-asan, gcc), then runs the Catch2 unit tests (one record) and a few
 # integration tests (one record each, SANITIZE_TESTS, default
-# "ping curl echo tcp_rst") against it. SANITIZE=0 skips it.
+# "ping curl echo tcp_rst hostile_segments stop_tells_peers") against it. SANITIZE=0 skips it.
 # The build is cut to fit CI's time on two cores: only unit_tests and
 # tcpterm, at -O1 (what ASan's documentation suggests for reasonable speed,
 # and gcc compiles it much faster than -O2), and no
@@ -55,7 +55,7 @@ else
       tail -n 40 "$san_log" | sed 's/^/    /'
       record FAIL asan-unit_tests
     fi
-    for name in ${SANITIZE_TESTS:-ping curl echo tcp_rst}; do
+    for name in ${SANITIZE_TESTS:-ping curl echo tcp_rst hostile_segments stop_tells_peers}; do
       run_integration_test "$ROOT/tests/integration/test_$name.sh" "$san_build" "asan-test_$name"
     done
     unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -98,7 +98,11 @@ start_server() {  # tcpterm | linux
 }
 
 stop_server() {  # sets server_rtos: tcpterm's TCPTimeouts (- for Linux)
+  # SIGINT makes tcpterm print its counters; a background Python ignores
+  # SIGINT (non-interactive shells start background jobs so), so TERM too.
   kill -INT "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true  # not in a subshell: only the parent can wait
   SERVER_PID=""
   server_rtos=$(sed -n 's/^TCPTimeouts \([0-9]*\)$/\1/p' "$TMP/server.log" | tail -n 1)

@@ -319,6 +319,12 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     // second: RST. RFC 5961 §3.2: only an exact match resets; an in-window
     // RST gets a challenge ACK, so a blind attacker must guess RCV.NXT.
     if (s.has(kRst)) {
+        // A TIME_WAIT that waits for its service to read (end_connection)
+        // keeps RFC 1337 as the compact entry does.
+        if (t.state == State::TimeWait && config_.rfc1337) {
+            drop(s, &Counters::TCPTimeWaitRstIgnored);
+            return;
+        }
         if (s.seq != t.rcv_nxt) {
             challenge_ack(t, s);
             drop(s, &Counters::TCPRstInWindow);
@@ -649,10 +655,10 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
                 arm_timer(t, TimerKind::FinWait2, config_.fin_timeout_us);
             break;
         case State::Closing:
-            enter_time_wait(t);
+            end_connection(t, true);
             break;
         case State::LastAck:
-            close_connection(t, CloseReason::Normal);
+            end_connection(t, false);
             break;
         default:
             break;
@@ -743,13 +749,13 @@ void Engine::receive_fin(Tcb& t) {
         break;
     case State::FinWait1:
         if (t.fin_acked()) {
-            enter_time_wait(t);
+            end_connection(t, true);
         } else {
             set_state(t, State::Closing);  // simultaneous close
         }
         break;
     case State::FinWait2:
-        enter_time_wait(t);
+        end_connection(t, true);
         break;
     default:
         break;  // CLOSE_WAIT, CLOSING, LAST_ACK: a retransmitted FIN, ACK it

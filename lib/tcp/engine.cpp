@@ -324,10 +324,11 @@ void Engine::consume(Tcb& c, size_t n) {
         return;
     }
     // Window update once the window could open by a useful amount (RFC 9293
-    // §3.8.6.2.2 receiver-side SWS avoidance).
+    // §3.8.6.2.2 receiver-side SWS avoidance). Not while the end waits for
+    // the service: the peer has finished, and may have closed (a RST back).
     Seq right = c.rcv_nxt + receive_space(c);
     uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, 2u * config_.mss);
-    if (right - c.rcv_adv >= static_cast<int32_t>(threshold)) {
+    if (!c.end_deferred && right - c.rcv_adv >= static_cast<int32_t>(threshold)) {
         c.ack_now = true;
         mark_dirty(c);
     }

@@ -596,10 +596,18 @@ bool Engine::record_sack(Tcb& t, const TcpOptions& opts) {
 void Engine::process_ack(Tcb& t, const Segment& s) {
     if (s.ack < t.snd_una)
         return;  // an old duplicate: nothing to learn from it
-    // Window update (§3.10.7.4 fifth), only from a newer segment.
+    // Window update (§3.10.7.4 fifth), only from a newer segment. One that
+    // acknowledges new data is newer than the one that set SND.WND (whose
+    // ACK was at most SND.UNA) even when its SEG.SEQ is lower than SND.WL1,
+    // as when the peer fills a hole below data of its own that we hold out
+    // of order: as Linux (tcp_may_update_window), take its window then.
+    // Kept, the old window would count from the new SND.UNA and let us send
+    // past the peer's right edge; that data is dropped, and our ACKs, which
+    // carry SND.MAX, fall outside its window too and are ignored, so the
+    // peer never learns what we received (a proxied transfer stalled).
     uint32_t wnd = uint32_t{s.window} << t.snd_wscale;
     bool window_changed = false;
-    if (t.snd_wl1 < s.seq || (t.snd_wl1 == s.seq && t.snd_wl2 <= s.ack)) {
+    if (s.ack > t.snd_una || t.snd_wl1 < s.seq || (t.snd_wl1 == s.seq && t.snd_wl2 <= s.ack)) {
         window_changed = wnd != t.snd_wnd;
         t.snd_wnd = wnd;
         t.snd_wl1 = s.seq;

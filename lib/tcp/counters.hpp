@@ -93,6 +93,7 @@ namespace tcpterm::tcp {
     X(TCPTimeWaitSynDropped, "SYNs for a TIME_WAIT tuple that were not newer (dropped; RFC 6191)") \
     X(PAWSEstab, "segments rejected by PAWS (RFC 7323 5.3)")                            \
     X(TCPTimeWaitEntered, "connections that entered TIME_WAIT")                          \
+    X(TCPEndDeferred, "connections whose end waited for their service to read what they had received") \
     X(TCPTimeWaitExpired, "TIME_WAIT entries that ended after 2MSL")                     \
     X(TWRecycled, "TIME_WAIT entries reused by a new SYN")                               \
     X(TCPTimeWaitOverflow, "connections closed without TIME_WAIT because its table was full") \

@@ -259,8 +259,13 @@ void Engine::flush(uint64_t now_us) {
     while (Tcb* t = dirty_list_) {
         dirty_list_ = t->next_dirty;
         t->dirty = false;
-        if (!t->released)
-            output(*t);
+        if (t->released)
+            continue;
+        output(*t);
+        // Not from consume() itself: the service that read the last bytes
+        // is still running, and ending calls back into it (on_closed).
+        if (t->end_deferred && t->recvq.bytes == 0)
+            end_connection(*t, t->state == State::TimeWait);
     }
     while (Tcb* t = release_list_) {
         release_list_ = t->next_free;
@@ -326,11 +331,16 @@ void Engine::consume(Tcb& c, size_t n) {
         return;
     c.recvq.drop_front(static_cast<uint32_t>(n));
     account(c);
+    if (c.end_deferred && c.recvq.bytes == 0) {  // all read: it can end (at flush)
+        mark_dirty(c);
+        return;
+    }
     // Window update once the window could open by a useful amount (RFC 9293
-    // §3.8.6.2.2 receiver-side SWS avoidance).
+    // §3.8.6.2.2 receiver-side SWS avoidance). Not while the end waits for
+    // the service: the peer has finished, and may have closed (a RST back).
     Seq right = c.rcv_nxt + receive_space(c);
     uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, 2u * config_.mss);
-    if (right - c.rcv_adv >= static_cast<int32_t>(threshold)) {
+    if (!c.end_deferred && right - c.rcv_adv >= static_cast<int32_t>(threshold)) {
         c.ack_now = true;
         mark_dirty(c);
     }
@@ -354,6 +364,10 @@ void Engine::close(Tcb& c) {
     c.app_closed = true;
     if (c.state == State::SynSent) {  // RFC 9293 §3.10.4: delete the TCB
         close_connection(c, CloseReason::Aborted);
+        return;
+    }
+    if (c.end_deferred) {  // both FINs are through: nothing to tell the peer
+        end_connection(c, c.state == State::TimeWait);
         return;
     }
     if (c.recvq.bytes > 0) {

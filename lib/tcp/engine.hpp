@@ -105,6 +105,9 @@ private:
     void release(Tcb& t);
     void mark_dirty(Tcb& t);
     void enter_time_wait(Tcb& t);
+    // Both FINs are through: TIME_WAIT (time_wait) or CLOSED, once the
+    // service has read what the connection received (engine_time_wait.cpp).
+    void end_connection(Tcb& t, bool time_wait);
     void notify_closed(Tcb& t, CloseReason reason);
     void arm_timer(Tcb& t, TimerKind kind, uint64_t delay_us);
     // With data in flight: a loss probe first when TLP applies, else the RTO.

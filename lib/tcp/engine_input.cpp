@@ -324,6 +324,12 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     // second: RST. RFC 5961 §3.2: only an exact match resets; an in-window
     // RST gets a challenge ACK, so a blind attacker must guess RCV.NXT.
     if (s.has(kRst)) {
+        // A TIME_WAIT that waits for its service to read (end_connection)
+        // keeps RFC 1337 as the compact entry does.
+        if (t.state == State::TimeWait && config_.rfc1337) {
+            drop(s, &Counters::TCPTimeWaitRstIgnored);
+            return;
+        }
         if (s.seq != t.rcv_nxt) {
             challenge_ack(t, s);
             drop(s, &Counters::TCPRstInWindow);
@@ -595,10 +601,18 @@ bool Engine::record_sack(Tcb& t, const TcpOptions& opts) {
 void Engine::process_ack(Tcb& t, const Segment& s) {
     if (s.ack < t.snd_una)
         return;  // an old duplicate: nothing to learn from it
-    // Window update (§3.10.7.4 fifth), only from a newer segment.
+    // Window update (§3.10.7.4 fifth), only from a newer segment. One that
+    // acknowledges new data is newer than the one that set SND.WND (whose
+    // ACK was at most SND.UNA) even when its SEG.SEQ is lower than SND.WL1,
+    // as when the peer fills a hole below data of its own that we hold out
+    // of order: as Linux (tcp_may_update_window), take its window then.
+    // Kept, the old window would count from the new SND.UNA and let us send
+    // past the peer's right edge; that data is dropped, and our ACKs, which
+    // carry SND.MAX, fall outside its window too and are ignored, so the
+    // peer never learns what we received (a proxied transfer stalled).
     uint32_t wnd = uint32_t{s.window} << t.snd_wscale;
     bool window_changed = false;
-    if (t.snd_wl1 < s.seq || (t.snd_wl1 == s.seq && t.snd_wl2 <= s.ack)) {
+    if (s.ack > t.snd_una || t.snd_wl1 < s.seq || (t.snd_wl1 == s.seq && t.snd_wl2 <= s.ack)) {
         window_changed = wnd != t.snd_wnd;
         t.snd_wnd = wnd;
         t.snd_wl1 = s.seq;
@@ -654,10 +668,10 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
                 arm_timer(t, TimerKind::FinWait2, config_.fin_timeout_us);
             break;
         case State::Closing:
-            enter_time_wait(t);
+            end_connection(t, true);
             break;
         case State::LastAck:
-            close_connection(t, CloseReason::Normal);
+            end_connection(t, false);
             break;
         default:
             break;
@@ -748,13 +762,13 @@ void Engine::receive_fin(Tcb& t) {
         break;
     case State::FinWait1:
         if (t.fin_acked()) {
-            enter_time_wait(t);
+            end_connection(t, true);
         } else {
             set_state(t, State::Closing);  // simultaneous close
         }
         break;
     case State::FinWait2:
-        enter_time_wait(t);
+        end_connection(t, true);
         break;
     default:
         break;  // CLOSE_WAIT, CLOSING, LAST_ACK: a retransmitted FIN, ACK it

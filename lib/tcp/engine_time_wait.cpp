@@ -3,6 +3,7 @@
 #include <rte_mbuf.h>
 
 #include "lib/tcp/engine.hpp"
+#include "lib/tcp/service.hpp"
 
 namespace tcpterm::tcp {
 
@@ -42,6 +43,35 @@ void Engine::enter_time_wait(Tcb& t) {
     tuples_.add(flow_hash(state.key));
     ++counters_.CurrTimeWait;
     wheel_.schedule(tw->timer, now_ + 2 * config_.msl_us);
+}
+
+// Both FINs are through: the connection ends, in TIME_WAIT after an active
+// close, else in CLOSED. Either way its TCB is released, and with it its
+// receive queue: while the service still has bytes to read there (a proxy
+// whose other side is not taking them yet), ending now would throw away the
+// end of the peer's stream after the service was told nothing was lost (a
+// Normal on_closed, which a proxy passes on as a FIN). So, as Linux keeps a
+// socket's receive queue readable after its connection reached TIME_WAIT,
+// the connection waits, its state already TIME_WAIT or LAST_ACK, until the
+// service has read everything (consume; the end comes at the next flush) or
+// closes. The service hears of the peer's FIN as in CLOSE_WAIT.
+void Engine::end_connection(Tcb& t, bool time_wait) {
+    if (t.recvq.bytes > 0 && t.accepted && t.service && !t.app_closed) {
+        if (t.end_deferred)
+            return;
+        t.end_deferred = true;
+        ++counters_.TCPEndDeferred;
+        if (!time_wait)
+            return;  // LAST_ACK: the service heard on_peer_shutdown in CLOSE_WAIT
+        set_state(t, State::TimeWait);
+        t.service->on_peer_shutdown(*this, t);  // may read, close, end it: t is not used after
+        return;
+    }
+    t.end_deferred = false;
+    if (time_wait)
+        enter_time_wait(t);
+    else
+        close_connection(t, CloseReason::Normal);
 }
 
 void Engine::end_time_wait(TimeWaitEntry& tw) {

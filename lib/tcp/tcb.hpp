@@ -181,6 +181,7 @@ struct Tcb {
     bool peer_fin_ahead = false;  // a FIN arrived beyond a hole, at peer_fin_at
     Seq peer_fin_at;
     bool app_closed = false;      // service will read no more (close/abort)
+    bool end_deferred = false;    // both FINs are through; ends once the service has read recvq (end_connection)
     bool orphan = false;          // closed by its service, still ending: counted in the engine
     bool per_source_counted = false; // counted against its listener's max_per_source
     bool accepted = false;        // service has been told (on_accept)

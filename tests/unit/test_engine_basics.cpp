@@ -2,6 +2,8 @@
 // read "<state>: <event>"; each cites the rule it checks.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "engine_harness.hpp"
 #include "recording_service.hpp"
 
@@ -860,4 +862,53 @@ TEST_CASE("ESTABLISHED: later SACK blocks repeat the most recently reported isla
     CHECK(last.opts.sack[1].left == base + 40);
     CHECK(last.opts.sack[2].left == base + 30);
     CHECK(last.opts.sack[3].left == base + 20);
+}
+
+// The peer's data beyond a hole sets SND.WL1 above the hole. The segment
+// that then fills the hole has a lower SEG.SEQ but acknowledges new data
+// with a smaller window: its window is the newer one, and nothing may go
+// past SEG.ACK + its window (test_proxy.sh stalled: we sent past the edge,
+// and our ACKs, at SND.MAX, then fell outside the peer's window).
+// [stateful]: window scale without timestamps, which no cookie carries.
+TEST_CASE("window: an ACK of new data updates the window even below SND.WL1", "[tcp][window][stateful]") {
+    EngineHarness h;
+    RecordingService svc;
+    h.listen(80, &svc);
+    SegmentSpec syn = syn_with(true, true, true, false);
+    syn.opts.mss = 1460;
+    syn.opts.window_scale = 10;
+    h.deliver(syn);
+    uint32_t iss = h.pop().seq.v;
+    auto seg = [&](uint32_t seq, uint32_t acked, uint16_t win, size_t len) {
+        SegmentSpec s;
+        s.seq = seq;
+        s.ack = iss + 1 + acked;
+        s.flags = kAck | (len ? kPsh : 0);
+        s.window = win;  // in units of 1024 bytes
+        s.payload.assign(len, 'p');
+        return s;
+    };
+    h.deliver(seg(1001, 0, 64, 0));
+    REQUIRE(svc.conn != nullptr);
+    std::string data(100000, 'd');
+    REQUIRE(h.engine->send(*svc.conn, data.data(), data.size()) == data.size());
+    h.engine->flush(h.now_us);
+    uint32_t top = 0;  // the highest byte sent, relative to ISS + 1
+    auto take_sent = [&] {
+        while (!h.nothing_sent()) {
+            Sent s = h.pop();
+            top = std::max(top, s.seq.v - iss - 1 + static_cast<uint32_t>(s.payload.size()));
+        }
+    };
+    take_sent();
+    h.deliver(seg(3001, 14600, 14, 1000));  // beyond a hole at 1001: SND.WL1 = 3001
+    take_sent();
+    REQUIRE(top <= 14600 + 14 * 1024);
+    // Fills the hole, acknowledges more, with a smaller window whose right
+    // edge still moves on (30240 > 28936); the old window from the new
+    // SND.UNA would reach 34336.
+    h.deliver(seg(1001, 20000, 10, 1000));
+    take_sent();
+    CHECK(svc.conn->snd_wnd == 10 * 1024);
+    CHECK(top <= 20000 + 10 * 1024);
 }

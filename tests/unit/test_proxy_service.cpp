@@ -26,7 +26,7 @@ struct Spliced {
     uint32_t client_iss = 0, backend_iss = 0;
     uint16_t backend_lport = 0;
 
-    Spliced() {
+    explicit Spliced(const tcp::EngineConfig& config = EngineHarness::default_config()) : h(config) {
         tcp::Listener l;
         l.port = 8080;
         l.service = &proxy;
@@ -119,5 +119,83 @@ TEST_CASE("proxy: a backend that refuses, or resets, resets the client", "[proxy
             s.h.deliver(s.from_backend(kRst | kAck, 0, s.backend_iss + 1, ""));
         CHECK(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kRst); }));
         CHECK(s.h.engine->connection_count() == 0);
+    }
+}
+
+// The backend's stream must reach the client whole even when its FIN (and
+// so the end of the backend connection) comes while the client's send queue
+// is full and the rest of that stream still waits, unread, in the backend
+// connection's receive queue. Both ways the backend connection can end:
+// after our FIN (FIN_WAIT_2 -> TIME_WAIT, the client half-closed first) and
+// after its own (CLOSE_WAIT -> LAST_ACK -> CLOSED, the backend did).
+TEST_CASE("proxy: a backend connection that ends while its data waits for the client loses none of it",
+          "[proxy][close]") {
+    for (bool backend_fin_first : {false, true}) {
+        CAPTURE(backend_fin_first);
+        tcp::EngineConfig config = EngineHarness::default_config();
+        config.sndbuf = 4096;  // the client's send queue fills quickly
+        Spliced s(config);
+        s.backend_accepts();
+        // The client's window closes: what the backend sends piles up.
+        SegmentSpec shut = s.from_client(kAck, 101, "");
+        shut.window = 0;
+        s.h.deliver(shut);
+        std::string stream;
+        for (int i = 0; i < 6000; ++i)
+            stream += static_cast<char>('a' + i * 7 % 26);
+        uint32_t bseq = 5001;
+        for (size_t off = 0; off < stream.size(); off += 500, bseq += 500)
+            s.h.deliver(s.from_backend(kAck | kPsh, bseq, s.backend_iss + 1, stream.substr(off, 500)));
+        tcp::Tcb* backend = s.h.engine->find({kBackend, 0xC6120001, kBackendPort, s.backend_lport});
+        REQUIRE(backend != nullptr);
+        REQUIRE(backend->recvq.bytes > 0);  // more than the client's send queue holds
+        SegmentSpec client_fin = s.from_client(kAck | kFin, 101, "");
+        client_fin.window = 0;
+        if (backend_fin_first) {
+            s.h.deliver(s.from_backend(kAck | kFin, bseq, s.backend_iss + 1, ""));
+            s.h.deliver(client_fin);  // passed on: the backend connection is in LAST_ACK
+        } else {
+            s.h.deliver(client_fin);  // passed on: the backend connection is in FIN_WAIT_1
+        }
+        REQUIRE(s.sent_to(kBackend, [](const Sent& seg) { return seg.has(kFin); }));
+        // The backend acknowledges our FIN (with its own, if not sent yet):
+        // both FINs are through on the backend connection.
+        s.h.deliver(s.from_backend(kAck | (backend_fin_first ? 0 : kFin), bseq + (backend_fin_first ? 1 : 0),
+                                   s.backend_iss + 2, ""));
+        // The client opens its window and acknowledges all it gets: it must
+        // get the whole stream, then the FIN.
+        std::string got;
+        bool fin = false;
+        uint32_t client_ack = s.client_iss + 1;
+        SegmentSpec open = s.from_client(kAck, 102, "");
+        for (int round = 0; round < 50 && !fin; ++round) {
+            open.ack = client_ack;
+            s.h.deliver(open);
+            s.h.advance_ms(1);
+            while (!s.h.nothing_sent()) {
+                Sent seg = s.h.pop();
+                if (seg.key.raddr != kClient)
+                    continue;
+                if (seg.seq.v == client_ack && !seg.payload.empty()) {
+                    got += seg.payload;
+                    client_ack += static_cast<uint32_t>(seg.payload.size());
+                }
+                if (seg.has(kFin) && seg.seq.v == client_ack) {
+                    fin = true;
+                    ++client_ack;
+                }
+                CHECK_FALSE(seg.has(kRst));
+            }
+        }
+        CHECK(fin);
+        CHECK(got.size() == stream.size());
+        CHECK((got == stream));  // the bytes themselves, not printed
+        // Read out, the backend connection has ended (TIME_WAIT after our FIN
+        // went first), and no RST went anywhere.
+        tcp::FlowKey backend_key{kBackend, 0xC6120001, kBackendPort, s.backend_lport};
+        CHECK(s.h.engine->find(backend_key) == nullptr);
+        CHECK((s.h.engine->find_time_wait(backend_key) != nullptr) == !backend_fin_first);
+        CHECK(s.h.counters.TCPEndDeferred == 1);
+        CHECK(s.h.counters.OutRsts == 0);
     }
 }

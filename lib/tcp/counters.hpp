@@ -88,6 +88,7 @@ namespace tcpterm::tcp {
     X(TCPRstInWindow, "RSTs in the window but not at RCV.NXT (challenged, dropped; RFC 5961 §3)") \
     X(TCPSYNChallenge, "SYNs on a synchronized connection (challenged whatever their sequence number, dropped; RFC 5961 §4)") \
     X(TCPListenIgnored, "segments at a listener without SYN or ACK, or with RST (dropped)") \
+    X(TCPSynSentIgnored, "segments in SYN_SENT that were neither a SYN nor a RST acknowledging our SYN (dropped)") \
     X(TCPNoListenerSilent, "RSTs and TCP-AO segments for no connection (dropped without an answer)") \
     X(PAWSNoTimestamp, "segments without a timestamp on a timestamped connection (dropped; RFC 7323 §3.2)") \
     X(TCPTimeWaitSynDropped, "SYNs for a TIME_WAIT tuple that were not newer (dropped; RFC 6191)") \

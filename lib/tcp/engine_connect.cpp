@@ -121,24 +121,26 @@ void Engine::syn_sent_input(Tcb& t, Segment& s) {
     bool ack_ok = s.has(kAck) && t.iss < s.ack && s.ack <= t.snd_nxt;
     if (s.has(kAck) && !ack_ok) {
         if (s.has(kRst))
-            rte_pktmbuf_free(s.m);
+            drop(s, &Counters::TCPSynSentIgnored);
         else
             reply_rst(s);  // <SEQ=SEG.ACK><CTL=RST>
         return;
     }
     // second: RST. Only with an acceptable ACK (RFC 5961 §3.2 for SYN-SENT).
     if (s.has(kRst)) {
-        rte_pktmbuf_free(s.m);
-        if (ack_ok) {
-            ++counters_.AttemptFails;
-            ++counters_.InRsts;
-            close_connection(t, CloseReason::Refused);  // "connection reset"
+        if (!ack_ok) {  // RFC 5961 §3.2: a RST in SYN-SENT needs our SYN acknowledged
+            drop(s, &Counters::TCPSynSentIgnored);
+            return;
         }
+        rte_pktmbuf_free(s.m);
+        ++counters_.AttemptFails;
+        ++counters_.InRsts;
+        close_connection(t, CloseReason::Refused);  // "connection reset"
         return;
     }
     // fourth: SYN.
     if (!s.has(kSyn)) {
-        rte_pktmbuf_free(s.m);
+        drop(s, &Counters::TCPSynSentIgnored);
         return;
     }
     negotiate_active(t, s);

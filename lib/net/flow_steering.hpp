@@ -53,7 +53,7 @@ public:
 private:
     uint16_t workers_;
     std::array<uint16_t, kRetaSize> reta_{};
-    std::array<uint8_t, kKeyLen> key_{};
+    alignas(4) std::array<uint8_t, kKeyLen> key_{};  // rte_convert_rss_key reads it by word
     alignas(4) std::array<uint8_t, kKeyLen + 4> converted_key_{};  // for rte_softrss_be
 };
 

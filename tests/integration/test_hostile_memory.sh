@@ -64,7 +64,11 @@ for workers in 1 2; do
   assert_eq 0 "$(tt_counter RxNoMbuf)" "RxNoMbuf (failed RX refills)"
   assert_gt "$(tt_counter TCPRcvCoalesce)" 1000 "TCPRcvCoalesce (1-byte segments merged)"
   assert_gt "$(tt_counter TCPMemoryPressures)" 0 "TCPMemoryPressures (the worker reached tcp.mem_pressure)"
-  assert_gt "$(tt_counter TCPAbortOnMemory)" 0 "TCPAbortOnMemory (largest holders reset at tcp.mem_high)"
+  # One worker takes the whole flood: past the hard mark, the largest holders
+  # go. Two share it: whether either passes its hard mark after pressure has
+  # stopped the windows depends on how the flows spread (both are right).
+  ((workers == 2)) ||
+    assert_gt "$(tt_counter TCPAbortOnMemory)" 0 "TCPAbortOnMemory (largest holders reset at tcp.mem_high)"
   assert_eq 0 "$(tt_counter TCPMemoryMbufs)" "TCPMemoryMbufs after the stop (every queue freed)"
   ((hoard_rc == 0)) || fail "pkt_hoard.py: checks failed, see FAIL lines above"
 done

@@ -6,7 +6,8 @@
 # of the wire frames both ways (a drop in the client namespace would hit
 # segments before GSO and look like a local drop to the sender). Figures, not
 # pass/fail: time, sha256 match, tcpterm's RTO expiries (TCPTimeouts) and
-# the Linux client's (TcpExtTCPTimeouts). Writes bench/results/loss_vs_linux.json.
+# the Linux client's (TcpExtTCPTimeouts). Writes bench/results/loss_vs_linux.json
+# and tcpterm's counter summary per loss rate (loss_vs_linux-tcpterm-LOSS.log).
 #
 #   lb-cli (198.18.0.2, tt-cli0) -- lb-br (br0: lb-brc, lb-bra; nft drop) -- lb-app (tt-app0)
 #
@@ -106,10 +107,13 @@ stop_server() {  # sets server_rtos: tcpterm's TCPTimeouts (- for Linux)
   wait "$SERVER_PID" 2>/dev/null || true  # not in a subshell: only the parent can wait
   SERVER_PID=""
   server_rtos=$(sed -n 's/^TCPTimeouts \([0-9]*\)$/\1/p' "$TMP/server.log" | tail -n 1)
+  # tcpterm's whole counter summary, to see how each loss was recovered.
+  [[ -z "$server_rtos" ]] || cp "$TMP/server.log" "$(dirname "$OUT_JSON")/loss_vs_linux-tcpterm-$loss.log"
   server_rtos=${server_rtos:--}
   ip -n $APP addr flush dev tt-app0 2>/dev/null || true
 }
 
+mkdir -p "$(dirname "$OUT_JSON")"
 head -c "$SIZE" /dev/urandom >"$TMP/in"
 want=$(sha256sum <"$TMP/in" | cut -d' ' -f1)
 up

@@ -136,7 +136,7 @@ private:
     void per_source_remove(Tcb& t);
     void become_orphan(Tcb& t);
     // Whether an orphan has had its retries (and must be aborted now).
-    bool orphan_gave_up(const Tcb& t) const;
+    bool orphan_gave_up(const Tcb& t, uint32_t attempts) const;
     // Idle timeout of the connection's listener (0: none).
     uint64_t idle_limit(const Tcb& t) const;
 

@@ -68,9 +68,9 @@ void Engine::become_orphan(Tcb& t) {
     ++counters_.CurrOrphans;
 }
 
-// On a retransmission timeout, retries counts this expiry too.
-bool Engine::orphan_gave_up(const Tcb& t) const {
-    return t.orphan && t.retries > std::min(config_.orphan_retries, config_.data_retries);
+// attempts: retransmissions or probes including the one about to go.
+bool Engine::orphan_gave_up(const Tcb& t, uint32_t attempts) const {
+    return t.orphan && attempts > std::min(config_.orphan_retries, config_.data_retries);
 }
 
 uint64_t Engine::idle_limit(const Tcb& t) const {

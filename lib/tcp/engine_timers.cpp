@@ -110,8 +110,7 @@ void Engine::on_persist_timer(Tcb& t) {
     }
     // keepalive_probes: probes since the peer last answered; retries:
     // probes since the window closed, answered or not.
-    if (t.keepalive_probes >= config_.data_retries ||
-        (t.orphan && t.retries >= std::min(config_.orphan_retries, config_.data_retries))) {
+    if (t.keepalive_probes >= config_.data_retries || orphan_gave_up(t, t.retries + 1u)) {
         ++counters_.TCPAbortOnTimeout;
         send_rst(t);
         close_connection(t, CloseReason::Timeout);
@@ -210,7 +209,7 @@ void Engine::on_retransmit_timeout(Tcb& t) {
         close_connection(t, CloseReason::Timeout);
         return;
     }
-    if (++t.retries > config_.data_retries || orphan_gave_up(t)) {
+    if (++t.retries > config_.data_retries || orphan_gave_up(t, t.retries)) {
         ++counters_.TCPAbortOnTimeout;
         send_rst(t);
         close_connection(t, CloseReason::Timeout);

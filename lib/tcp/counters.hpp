@@ -46,10 +46,17 @@ namespace tcpterm::tcp {
     X(TCPTimeWaitOnShutdown, "TIME_WAIT entries dropped at stop")                       \
     X(TCPKeepAlive, "keepalive probes sent")                                             \
     X(TCPAbortOnKeepalive, "connections aborted after unanswered keepalive probes")      \
-    X(TCPFastRetrans, "fast retransmits (third duplicate ACK)")                          \
+    X(TCPFastRetrans, "segments retransmitted in fast recovery")                         \
+    X(TCPSlowStartRetrans, "segments retransmitted in slow start after an RTO")           \
+    X(TCPLostRetransmit, "retransmissions found lost and sent again (RACK)")              \
+    X(TCPRenoRecovery, "loss recoveries entered on three duplicate ACKs (no SACK)")        \
+    X(TCPDSACKRecv, "D-SACKs received: the peer got a segment twice (RFC 2883)")          \
+    X(TCPDSACKUndo, "fast recoveries undone: D-SACKs showed every retransmission needless") \
+    X(TCPLossUndo, "RTO recoveries undone: D-SACKs showed every retransmission needless") \
+    X(TCPDSACKOldSent, "D-SACKs sent for duplicate segments below RCV.NXT")               \
     X(TCPLossProbes, "tail loss probes sent (RFC 8985 TLP)")                             \
-    X(TCPSackRecovery, "loss recoveries entered on SACK information")                    \
-    X(TCPSACKRetrans, "segments retransmitted into holes the peer's SACK blocks showed")  \
+    X(TCPSackRecovery, "fast recoveries entered on SACK information (RACK)")             \
+    X(TCPSACKRetrans, "segments retransmitted in fast recovery on SACK information")      \
     X(TCPWinProbe, "zero-window probes sent")                                            \
     X(CurrOrphans, "connections closed by their service and still ending (gauge)")      \
     X(TCPAbortOnIdle, "connections reset by their listener's idle_timeout")               \

@@ -154,7 +154,10 @@ Tcb* Engine::allocate(const FlowKey& key) {
         return nullptr;
     tuples_.add(hash);
     free_list_ = t->next_free;
+    Scoreboard kept = std::move(t->sb);  // its buffer outlives the connection
     *t = Tcb{};
+    t->sb = std::move(kept);
+    t->sb.clear();
     t->key = key;
     t->last_invalid_reply_us = now_ - config_.invalid_ratelimit_us;  // the first reply may go
     t->ip_id = static_cast<uint16_t>(rte_rand());

@@ -183,9 +183,6 @@ private:
     static bool is_ecn_setup_syn(const Segment& s) { return s.has(kEce) && s.has(kCwr); }
     bool establish(Tcb& t, const Segment& s);
     void process_ack(Tcb& t, const Segment& s);
-    void update_rtt(Tcb& t, uint64_t sample_us);
-    void on_new_ack(Tcb& t, uint32_t acked);
-    void on_dup_ack(Tcb& t);
     void receive_data(Tcb& t, Segment& s);
     rte_mbuf* adopt(rte_mbuf* m);
     void receive_fin(Tcb& t);
@@ -213,9 +210,6 @@ private:
                   uint8_t ecn = kNotEct, uint16_t ip_id = 0);
     void send_syn_ack(Tcb& t);
     void send_rst(Tcb& t);
-    void retransmit_first(Tcb& t);
-    bool retransmit_next_hole(Tcb& t);
-    bool record_sack(Tcb& t, const TcpOptions& opts);
     void reply_rst(Segment& s);
     // Where a reply built in s's mbuf will carry its options (40 bytes of
     // room), so that they can be written there directly; nullptr when the
@@ -230,7 +224,28 @@ private:
     void on_timer(Tcb& t);
     void on_retransmit_timeout(Tcb& t);
     void on_persist_timer(Tcb& t);
+
+    // engine_recovery.cpp: what ACKs teach the sender; loss detection
+    // (RACK-TLP, duplicate ACKs, RTO), recovery with PRR, D-SACK undo
+    struct AckInfo {
+        uint32_t delivered = 0;  // bytes newly acknowledged or SACKed
+        uint64_t rtt_us = 0;     // the ACK's RTT sample (0: none)
+        bool dsack = false;
+    };
+    void init_sending(Tcb& t);
+    RttEstimator::Bounds rtt_bounds() const;
+    AckInfo scoreboard_ack(Tcb& t, const Segment& s);
+    void recovery_on_ack(Tcb& t, uint32_t acked, bool duplicate, const AckInfo& info);
+    void start_recovery(Tcb& t);
+    void end_recovery(Tcb& t);
+    void undo_recovery(Tcb& t);
+    void prr_update(Tcb& t, uint32_t delivered);
+    void retransmit(Tcb& t, SentSegment& seg);
+    void send_lost(Tcb& t);
+    void arm_sending_timer(Tcb& t, bool restart);
+    void on_reorder_timer(Tcb& t);
     void send_loss_probe(Tcb& t);
+    void start_rto_recovery(Tcb& t);
 
     EngineConfig config_;
     Counters& counters_;

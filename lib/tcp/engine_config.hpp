@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lib/tcp/congestion.hpp"
 #include "lib/tcp/siphash.hpp"
 #include "lib/tcp/tcp_ao.hpp"
 
@@ -32,6 +33,9 @@ struct EngineConfig {
     std::vector<AoKey> ao_keys;          // RFC 5925 master keys; peers they cover must sign
     bool window_scaling = true;          // RFC 7323
     uint32_t initial_cwnd_segments = 10; // RFC 6928
+    // Congestion control of active opens (listeners choose their own);
+    // CUBIC, as Linux's default.
+    CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;
     bool tail_loss_probe = true;         // RFC 8985 §7 (TLP)
     uint64_t tlp_min_us = 10'000;        // lower bound of the probe timeout
     uint64_t rto_initial_us = 1'000'000; // RFC 6298 (2.1)

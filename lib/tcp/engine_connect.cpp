@@ -74,13 +74,12 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
     t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &key, sizeof(key)));
     t->snd_mss = 536;
     t->user_timeout_us = config_.user_timeout_us;
-    t->rto_us = config_.rto_initial_us;
-    t->ssthresh = UINT32_MAX;
+    init_sending(*t);
     set_state(*t, State::SynSent);
     ++counters_.ActiveOpens;
     send_segment(*t, t->iss, 0, kSyn);
     t->snd_nxt = t->iss + 1;
-    arm_timer(*t, TimerKind::Retransmit, t->rto_us);
+    arm_timer(*t, TimerKind::Retransmit, t->rtt.rto_us());
     return t;
 }
 
@@ -112,7 +111,7 @@ void Engine::negotiate_active(Tcb& t, const Segment& s) {
     // edge counts from here.
     t.rcv_adv = t.rcv_nxt + std::min<uint32_t>(config_.rcvbuf, 65535);
     t.last_ack_sent = t.rcv_nxt;
-    t.cwnd = config_.initial_cwnd_segments * t.snd_mss;
+    init_sending(t);  // the MSS is known now
 }
 
 // §3.10.7.3 SYN-SENT.
@@ -173,7 +172,7 @@ void Engine::syn_sent_input(Tcb& t, Segment& s) {
     set_state(t, State::SynReceived);
     t.retries = 0;
     send_syn_ack(t);
-    arm_timer(t, TimerKind::Retransmit, t.rto_us);
+    arm_timer(t, TimerKind::Retransmit, t.rtt.rto_us());
 }
 
 }  // namespace tcpterm::tcp

@@ -174,23 +174,25 @@ void Engine::listen_input(Listener& l, Segment& s, const Seq* reuse_after) {
         ao_start(*t);
         t->snd_mss -= kAoOptionLen;  // on every segment
     }
-    t->rto_us = config_.rto_initial_us;
-    t->cwnd = config_.initial_cwnd_segments * t->snd_mss;
-    t->ssthresh = UINT32_MAX;
+    init_sending(*t);
     set_state(*t, State::SynReceived);
     ++counters_.PassiveOpens;
     rte_pktmbuf_free(s.m);
     send_syn_ack(*t);
-    arm_timer(*t, TimerKind::Retransmit, t->rto_us);
+    arm_timer(*t, TimerKind::Retransmit, t->rtt.rto_us());
 }
 
-// §3.10.7.4 first check: is the segment in the receive window?
+// §3.10.7.4 first check: is the segment in the receive window? A segment
+// without data may also sit at the window's right edge, as Linux allows
+// (tcp_sequence): a peer that has filled our window sends its ACKs there,
+// and RFC 9293's strict test would drop every one of them, with what they
+// acknowledge of our own data, until the window opens again.
 bool Engine::acceptable(const Tcb& t, const Segment& s) const {
     int32_t wnd32 = t.rcv_adv - t.rcv_nxt;
     uint32_t wnd = wnd32 > 0 ? static_cast<uint32_t>(wnd32) : 0;
     uint32_t len = s.seg_len();
     if (len == 0)
-        return wnd == 0 ? s.seq == t.rcv_nxt : seq_in_window(s.seq, t.rcv_nxt, wnd);
+        return seq_in_window(s.seq, t.rcv_nxt, wnd + 1);
     if (wnd == 0)
         return false;
     return seq_in_window(s.seq, t.rcv_nxt, wnd) ||
@@ -501,101 +503,11 @@ void Engine::ecn_echo_received(Tcb& t, uint32_t flight) {
     // that point) arrives.
     if (t.in_recovery || t.snd_una <= t.ecn_recover)
         return;
-    t.ssthresh = std::max<uint32_t>(flight / 2, 2u * t.snd_mss);
-    t.cwnd = t.ssthresh;
+    congestion::on_congestion(*t.cc_ops, t.cc, flight, now_);
+    t.cc.cwnd = t.cc.ssthresh;
     t.cwr_pending = true;
     t.ecn_recover = t.snd_max;
     ++counters_.TCPECNCwndReduced;
-}
-
-void Engine::update_rtt(Tcb& t, uint64_t r) {
-    if (t.srtt_us == 0) {  // RFC 6298 (2.2)
-        t.srtt_us = r;
-        t.rttvar_us = r / 2;
-    } else {               // (2.3)
-        uint64_t diff = t.srtt_us > r ? t.srtt_us - r : r - t.srtt_us;
-        t.rttvar_us = (3 * t.rttvar_us + diff) / 4;
-        t.srtt_us = (7 * t.srtt_us + r) / 8;
-    }
-    uint64_t rto = t.srtt_us + std::max<uint64_t>(config_.timer_tick_us, 4 * t.rttvar_us);
-    t.rto_us = std::clamp(rto, config_.rto_min_us, config_.rto_max_us);
-}
-
-// Congestion control on new data acknowledged: RFC 5681 slow start and
-// congestion avoidance, RFC 6582 NewReno recovery.
-void Engine::on_new_ack(Tcb& t, uint32_t acked) {
-    t.dupacks = 0;
-    if (t.in_recovery) {
-        if (t.snd_una >= t.recover) {  // full ACK: leave recovery
-            t.in_recovery = false;
-            uint32_t flight = t.snd_max - t.snd_una;
-            t.cwnd = std::min(t.ssthresh, flight + t.snd_mss);
-        } else {                       // partial ACK: the next hole is lost too
-            if (!(t.sack_ok && t.sack_high > t.snd_una && retransmit_next_hole(t)))
-                retransmit_first(t);
-            t.cwnd = t.cwnd > acked ? t.cwnd - acked : 0;
-            if (acked >= t.snd_mss)
-                t.cwnd += t.snd_mss;
-        }
-        return;
-    }
-    if (t.cwnd < t.ssthresh)
-        t.cwnd += std::min<uint32_t>(acked, t.snd_mss);
-    else
-        t.cwnd += std::max<uint32_t>(1, uint32_t{t.snd_mss} * t.snd_mss / t.cwnd);
-}
-
-void Engine::on_dup_ack(Tcb& t) {
-    ++t.dupacks;
-    if (t.in_recovery) {
-        // RFC 6582 (4) / RFC 6675: each dup ACK means a segment left the
-        // network; a hole the SACK blocks show goes first, new data after.
-        if (!retransmit_next_hole(t))
-            t.cwnd += t.snd_mss;
-        mark_dirty(t);
-        return;
-    }
-    // RFC 6675 §5: enter recovery on the third duplicate ACK, or as soon as
-    // the peer SACKs more than DupThresh segments above a hole.
-    // With few segments in flight three duplicates never come: then a hole
-    // with everything after it SACKed is lost too (RFC 5827 early retransmit).
-    uint32_t flight_now = static_cast<uint32_t>(t.snd_max - t.snd_una);
-    uint32_t sacked_above = t.sack_high > t.snd_una ? static_cast<uint32_t>(t.sack_high - t.snd_una) : 0;
-    bool sack_says_lost = t.sack_ok && sacked_above > 0 &&
-                          (sacked_above > 3u * t.snd_mss ||
-                           (flight_now <= 4u * t.snd_mss && sacked_above + t.snd_mss >= flight_now));
-    if (t.dupacks == 3 || (t.dupacks < 3 && sack_says_lost)) {  // RFC 5681 §3.2
-        uint32_t flight = t.snd_max - t.snd_una;
-        t.ssthresh = std::max<uint32_t>(flight / 2, 2u * t.snd_mss);
-        t.in_recovery = true;
-        t.recover = t.snd_max;
-        t.retx_next = t.snd_una;
-        ++counters_.TCPFastRetrans;
-        if (sack_says_lost)
-            ++counters_.TCPSackRecovery;
-        retransmit_first(t);
-        retransmit_next_hole(t);  // a second hole, if the SACK blocks show one
-        t.cwnd = t.ssthresh + 3u * t.snd_mss;
-    }
-}
-
-// Keeps the peer's latest SACK blocks that lie above SND.UNA; returns true
-// when they report data beyond anything reported before.
-bool Engine::record_sack(Tcb& t, const TcpOptions& opts) {
-    bool news = false;
-    t.peer_sack_count = 0;
-    for (uint8_t i = 0; i < opts.sack_count; ++i) {
-        Seq left(opts.sack[i].left), right(opts.sack[i].right);
-        // RFC 2018 §4: ignore blocks that are malformed or outside what we sent.
-        if (!(left < right) || right <= t.snd_una || right > t.snd_max)
-            continue;
-        t.peer_sack[t.peer_sack_count++] = opts.sack[i];
-        if (!(t.sack_high > t.snd_una) || right > t.sack_high) {
-            t.sack_high = right;
-            news = true;
-        }
-    }
-    return news;
 }
 
 void Engine::process_ack(Tcb& t, const Segment& s) {
@@ -622,7 +534,9 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
             mark_dirty(t);
     }
     uint32_t acked = static_cast<uint32_t>(s.ack - t.snd_una);
-    bool new_sack = t.sack_ok && s.opts.sack_count > 0 && record_sack(t, s.opts);
+    bool duplicate = acked == 0 && t.snd_max > t.snd_una && s.payload_len == 0 &&
+                     !window_changed && !s.has(kFin);  // RFC 5681's definition
+    AckInfo info = scoreboard_ack(t, s);
     if (acked > 0) {
         uint32_t data_acked = std::min(acked, t.sendq.bytes);
         if (data_acked > 0) {
@@ -632,30 +546,19 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
         t.snd_una = s.ack;
         if (t.snd_nxt < t.snd_una)
             t.snd_nxt = t.snd_una;
-        if (t.rtt_timing && s.ack > t.rtt_seq) {  // Karn: never a retransmitted one
-            t.rtt_timing = false;
-            update_rtt(t, now_ - t.rtt_start);
-        }
-        on_new_ack(t, acked);
         t.retries = 0;
-        t.probe_sent = false;
         t.stall_since = now_;
-        if (t.snd_una == t.snd_max)
-            arm_idle_timer(t);
-        else
-            arm_retransmit_timer(t);
+    }
+    recovery_on_ack(t, acked, duplicate, info);
+    if (acked > 0 || info.delivered > 0 || duplicate) {
+        arm_sending_timer(t, acked > 0);
         mark_dirty(t);
-        if (t.want_writable && send_space(t) > 0 && t.accepted && t.service) {
+        if (acked > 0 && t.want_writable && send_space(t) > 0 && t.accepted && t.service) {
             t.want_writable = false;
             t.service->on_writable(*this, t);
             if (t.released)
                 return;
         }
-    } else if (t.snd_max > t.snd_una &&
-               ((s.payload_len == 0 && !window_changed && !s.has(kFin)) || new_sack)) {
-        // RFC 5681's duplicate ACK, or (RFC 6675) one whose SACK blocks
-        // report new data: that also counts when it carries data itself.
-        on_dup_ack(t);
     }
     // Our FIN acknowledged.
     if (t.fin_acked()) {
@@ -690,6 +593,12 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     mark_dirty(t);
     if (seq + len > right)
         counters_.TCPRcvWndTrimmed += static_cast<uint32_t>((seq + len) - seq_max(right, seq));
+    if (seq < t.rcv_nxt && t.sack_ok) {
+        // RFC 2883 §4: tell the sender it sent this twice (it may undo).
+        t.dsack = SackBlock{seq.v, seq_min(seq + len, t.rcv_nxt).v};
+        t.dsack_pending = true;
+        ++counters_.TCPDSACKOldSent;
+    }
     if (right <= left) {  // a pure duplicate, or nothing fits the window
         rte_pktmbuf_free(m);
         return;

@@ -129,10 +129,16 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         window = static_cast<uint16_t>(space);
         t.rcv_adv = t.rcv_nxt + space;
     } else {
-        if (t.sack_ok && !t.ooo.empty()) {
-            // What fits in 40 bytes beside TS (12) and TCP-AO (16).
+        if (t.sack_ok && (t.dsack_pending || !t.ooo.empty())) {
+            // What fits in 40 bytes beside TS (12) and TCP-AO (16); a
+            // D-SACK block goes first (RFC 2883 §4), once.
             uint8_t room = t.ao ? (t.ts_ok ? 1 : 2) : (t.ts_ok ? 3 : 4);
-            o.sack_count = t.ooo.sack_blocks(o.sack, room);
+            if (t.dsack_pending) {
+                o.sack[0] = t.dsack;
+                o.sack_count = 1;
+                t.dsack_pending = false;
+            }
+            o.sack_count += t.ooo.sack_blocks(o.sack + o.sack_count, room - o.sack_count);
             ++counters_.TCPSACKBlocksSent;
         }
         opt_len = write_data_options(opt_buf, o);
@@ -157,11 +163,9 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
     }
     Seq end = seq + len + ((flags & kSyn) ? 1 : 0) + ((flags & kFin) ? 1 : 0);
     if (end > t.snd_max) {
-        if (!t.rtt_timing && seq == t.snd_max && !(flags & kSyn)) {
-            t.rtt_timing = true;  // RFC 6298: time one new segment per RTT
-            t.rtt_seq = seq;
-            t.rtt_start = now_;
-        }
+        if (!(flags & kSyn))  // new sequence space: a record on the scoreboard
+            t.sb.sent(t.snd_max, static_cast<uint32_t>(end - t.snd_max) - ((flags & kFin) ? 1 : 0),
+                      (flags & kFin) != 0, now_);
         t.snd_max = end;
     }
     out_.send_datagram(m);
@@ -204,54 +208,6 @@ void Engine::send_rst(Tcb& t) {
     send_segment(t, t.snd_max, 0, kRst | kAck);
 }
 
-void Engine::retransmit_first(Tcb& t) {
-    if (t.snd_max == t.snd_una)
-        return;
-    uint32_t len = std::min<uint32_t>(t.sendq.bytes, t.snd_mss);
-    bool fin = t.fin_sent() && t.snd_una + len == t.fin_seq;
-    if (len == 0 && !fin)
-        return;
-    uint8_t flags = kAck | (fin ? kFin : 0) | (len > 0 ? kPsh : 0);
-    t.rtt_timing = false;  // Karn: an ambiguous sample
-    ++counters_.RetransSegs;
-    send_segment(t, t.snd_una, len, flags);
-    t.retx_next = seq_max(t.retx_next, t.snd_una + len);
-}
-
-// RFC 6675 NextSeg, simplified: the first byte at or after retx_next and
-// below the highest SACKed byte that no SACK block covers is presumed lost.
-bool Engine::retransmit_next_hole(Tcb& t) {
-    if (!t.sack_ok || !(t.sack_high > t.snd_una))
-        return false;
-    Seq seq = seq_max(t.retx_next, t.snd_una);
-    for (bool moved = true; moved && seq < t.sack_high;) {
-        moved = false;
-        for (uint8_t i = 0; i < t.peer_sack_count; ++i) {
-            if (Seq(t.peer_sack[i].left) <= seq && seq < Seq(t.peer_sack[i].right)) {
-                seq = Seq(t.peer_sack[i].right);
-                moved = true;
-            }
-        }
-    }
-    if (!(seq < t.sack_high))
-        return false;
-    Seq hole_end = t.sack_high;
-    for (uint8_t i = 0; i < t.peer_sack_count; ++i)
-        if (Seq(t.peer_sack[i].left) > seq)
-            hole_end = seq_min(hole_end, Seq(t.peer_sack[i].left));
-    uint32_t offset = static_cast<uint32_t>(seq - t.snd_una);
-    if (offset >= t.sendq.bytes)
-        return false;
-    uint32_t len = std::min({uint32_t{t.snd_mss}, static_cast<uint32_t>(hole_end - seq),
-                             t.sendq.bytes - offset});
-    t.rtt_timing = false;
-    ++counters_.RetransSegs;
-    ++counters_.TCPSACKRetrans;
-    send_segment(t, seq, len, kAck);
-    t.retx_next = seq + len;
-    return true;
-}
-
 void Engine::output(Tcb& t) {
     bool data_state = t.state == State::Established || t.state == State::CloseWait ||
                       t.state == State::FinWait1 || t.state == State::Closing ||
@@ -259,22 +215,29 @@ void Engine::output(Tcb& t) {
     bool sent = false;
     if (t.snd_max == t.snd_una)
         t.stall_since = now_;  // the user timeout counts from the first unacknowledged send
+    if (data_state)
+        send_lost(t);
     while (data_state) {
+        // New data: within the peer's window (RFC 9293 §3.8.6.2.1) and the
+        // congestion window less what is in the network (RFC 6675 pipe).
         uint32_t flight = static_cast<uint32_t>(t.snd_nxt - t.snd_una);
         uint32_t avail = t.sendq.bytes > flight ? t.sendq.bytes - flight : 0;
-        uint32_t wnd = std::min(t.snd_wnd, t.cwnd);
-        uint32_t usable = wnd > flight ? wnd - flight : 0;
-        uint32_t len = std::min({avail, usable, uint32_t{t.snd_mss}});
+        uint32_t pipe = t.sb.pipe();
+        uint32_t peer_room = t.snd_wnd > flight ? t.snd_wnd - flight : 0;
+        uint32_t cwnd_room = t.cc.cwnd > pipe ? t.cc.cwnd - pipe : 0;
+        uint32_t len = std::min({avail, peer_room, cwnd_room, uint32_t{t.snd_mss}});
         bool fin = t.fin_queued && t.snd_nxt + len == t.fin_seq;
         if (len == 0 && !fin)
             break;
         // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt segment while
         // data is in flight; an ACK will open the window further.
-        if (len < t.snd_mss && len < avail && flight > 0)
+        if (len < t.snd_mss && len < avail && pipe > 0)
             break;
         uint8_t flags = kAck | (fin ? kFin : 0) | (len > 0 && len == avail ? kPsh : 0);
         send_segment(t, t.snd_nxt, len, flags);
         t.snd_nxt += len + (fin ? 1 : 0);
+        if (t.in_recovery)
+            t.prr_out += len + (fin ? 1 : 0);
         sent = true;
         if (fin)
             break;
@@ -283,12 +246,17 @@ void Engine::output(Tcb& t) {
         send_segment(t, t.state == State::SynReceived ? t.snd_nxt : t.snd_max, 0, kAck);
     if (!data_state)
         return;
+    // Whether ACKs may grow the window: only when it is what limits us
+    // (RFC 7661 §4.1; in slow start, as Linux, once half of it is used).
+    uint32_t pipe = t.sb.pipe();
+    t.cwnd_limited = pipe + t.snd_mss > t.cc.cwnd || (t.cc.in_slow_start() && 2 * pipe >= t.cc.cwnd);
     if (t.snd_max > t.snd_una) {
-        if (t.timer_kind != TimerKind::Retransmit && t.timer_kind != TimerKind::LossProbe)
+        if (t.timer_kind != TimerKind::Retransmit && t.timer_kind != TimerKind::LossProbe &&
+            t.timer_kind != TimerKind::Reorder)
             arm_retransmit_timer(t);
     } else if (t.sendq.bytes > 0 && t.snd_wnd == 0) {
         if (t.timer_kind != TimerKind::Persist) {
-            arm_timer(t, TimerKind::Persist, t.rto_us);
+            arm_timer(t, TimerKind::Persist, t.rtt.rto_us());
             t.persist_since = now_;
         }
     }

@@ -108,9 +108,7 @@ bool Engine::accept_cookie(Listener& l, Segment& s) {
         t->ecn_ok = kept.ecn && config_.ecn_accept;
     }
     t->user_timeout_us = config_.user_timeout_us;
-    t->rto_us = config_.rto_initial_us;
-    t->cwnd = config_.initial_cwnd_segments * t->snd_mss;
-    t->ssthresh = UINT32_MAX;
+    init_sending(*t);
     set_state(*t, State::SynReceived);
     segment_arrives(*t, s);  // establishes, then takes any data or FIN
     if (!t->released && t->state == State::SynReceived)

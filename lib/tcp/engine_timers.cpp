@@ -27,6 +27,9 @@ void Engine::on_timer(Tcb& t) {
     case TimerKind::LossProbe:
         send_loss_probe(t);
         break;
+    case TimerKind::Reorder:
+        on_reorder_timer(t);
+        break;
     case TimerKind::Keepalive:
         on_keepalive_timer(t);
         break;
@@ -122,15 +125,15 @@ void Engine::on_persist_timer(Tcb& t) {
     send_segment(t, t.snd_una - 1, 0, kAck);
     t.retries = static_cast<uint8_t>(std::min<int>(t.retries + 1, 30));
     arm_timer(t, TimerKind::Persist,
-              std::min(t.rto_us << std::min<int>(t.retries, 10), config_.rto_max_us));
+              std::min(t.rtt.rto_us() << std::min<int>(t.retries, 10), config_.rto_max_us));
 }
 
 uint64_t Engine::retransmit_delay(const Tcb& t) const {
     if (t.user_timeout_us == 0)
-        return t.rto_us;
+        return t.rtt.rto_us();
     uint64_t deadline = t.stall_since + t.user_timeout_us;
     uint64_t left = deadline > now_ ? deadline - now_ : 0;
-    return std::max<uint64_t>(std::min(t.rto_us, left), config_.timer_tick_us);
+    return std::max<uint64_t>(std::min(t.rtt.rto_us(), left), config_.timer_tick_us);
 }
 
 // RFC 5482 §3.1: USER_TIMEOUT = min(U_LIMIT, max(ADV_UTO, L_LIMIT)) when the
@@ -147,9 +150,9 @@ void Engine::apply_peer_user_timeout(Tcb& t, const TcpOptions& opts) {
 void Engine::arm_retransmit_timer(Tcb& t) {
     // RFC 8985 §7.2: PTO = 2 * SRTT, only with an RTT sample, outside
     // recovery, once per episode, and never later than the RTO itself.
-    if (config_.tail_loss_probe && t.srtt_us > 0 && !t.in_recovery && !t.probe_sent &&
-        t.state != State::SynReceived) {
-        uint64_t pto = std::max(2 * t.srtt_us, config_.tlp_min_us);
+    if (config_.tail_loss_probe && t.rtt.has_sample() && !t.in_recovery && !t.rto_recovery &&
+        !t.probe_sent && t.state != State::SynReceived) {
+        uint64_t pto = std::max(2 * t.rtt.srtt_us(), config_.tlp_min_us);
         if (pto < retransmit_delay(t)) {
             arm_timer(t, TimerKind::LossProbe, pto);
             return;
@@ -158,28 +161,9 @@ void Engine::arm_retransmit_timer(Tcb& t) {
     arm_timer(t, TimerKind::Retransmit, retransmit_delay(t));
 }
 
-// RFC 8985 §7.3: resend the last segment so that a lost tail draws a SACK
-// (and fast recovery) instead of waiting for the RTO.
-void Engine::send_loss_probe(Tcb& t) {
-    t.probe_sent = true;
-    uint32_t flight_data = std::min(static_cast<uint32_t>(t.snd_max - t.snd_una), t.sendq.bytes);
-    if (flight_data == 0) {
-        retransmit_first(t);  // only a FIN is outstanding
-    } else {
-        uint32_t len = std::min<uint32_t>(flight_data, t.snd_mss);
-        Seq seq = t.snd_una + (flight_data - len);
-        ++counters_.RetransSegs;
-        t.rtt_timing = false;
-        bool fin = t.fin_sent() && seq + len == t.fin_seq;
-        send_segment(t, seq, len, kAck | kPsh | (fin ? kFin : 0));
-    }
-    ++counters_.TCPLossProbes;
-    arm_timer(t, TimerKind::Retransmit, retransmit_delay(t));
-}
-
 void Engine::on_retransmit_timeout(Tcb& t) {
     ++counters_.TCPTimeouts;
-    t.rto_us = std::min(t.rto_us * 2, config_.rto_max_us);  // RFC 6298 (5.5)
+    t.rtt.back_off(config_.rto_max_us);  // RFC 6298 (5.5)
     if (t.state == State::SynSent) {
         if (++t.retries > config_.syn_retries) {
             ++counters_.AttemptFails;
@@ -188,7 +172,7 @@ void Engine::on_retransmit_timeout(Tcb& t) {
         }
         ++counters_.RetransSegs;
         send_segment(t, t.iss, 0, kSyn);
-        arm_timer(t, TimerKind::Retransmit, t.rto_us);
+        arm_timer(t, TimerKind::Retransmit, t.rtt.rto_us());
         return;
     }
     if (t.state == State::SynReceived) {
@@ -200,7 +184,7 @@ void Engine::on_retransmit_timeout(Tcb& t) {
         }
         ++counters_.RetransSegs;
         send_syn_ack(t);
-        arm_timer(t, TimerKind::Retransmit, t.rto_us);
+        arm_timer(t, TimerKind::Retransmit, t.rtt.rto_us());
         return;
     }
     if (t.user_timeout_us != 0 && now_ - t.stall_since >= t.user_timeout_us) {
@@ -215,22 +199,8 @@ void Engine::on_retransmit_timeout(Tcb& t) {
         close_connection(t, CloseReason::Timeout);
         return;
     }
-    // RFC 5681 (4): one segment, ssthresh halved, go back to SND.UNA.
-    uint32_t flight = static_cast<uint32_t>(t.snd_max - t.snd_una);
-    t.ssthresh = std::max<uint32_t>(flight / 2, 2u * t.snd_mss);
-    t.cwnd = t.snd_mss;
-    t.in_recovery = false;
-    t.dupacks = 0;
-    t.peer_sack_count = 0;  // start over: the peer may have dropped what it SACKed
-    t.sack_high = t.snd_una;
-    t.retx_next = t.snd_una;
-    t.rtt_timing = false;
-    t.snd_nxt = t.snd_una;
+    start_rto_recovery(t);
     output(t);
-    if (t.snd_nxt == t.snd_una)
-        retransmit_first(t);  // a closed window: the retransmission is the probe
-    else
-        ++counters_.RetransSegs;
     if (t.snd_max > t.snd_una)
         arm_timer(t, TimerKind::Retransmit, retransmit_delay(t));
 }

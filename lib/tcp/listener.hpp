@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "lib/net/ipv4_addr.hpp"
+#include "lib/tcp/congestion.hpp"
 
 namespace tcpterm::tcp {
 
@@ -41,6 +43,9 @@ struct Listener {
     // A connection whose peer has sent nothing acceptable for this long is
     // reset (HAProxy's "timeout client"; 0: never).
     uint64_t idle_timeout_us = 0;
+    // Congestion control of its connections (Linux's per-socket
+    // TCP_CONGESTION); the engine's tcp.congestion unless set.
+    std::optional<CongestionAlgorithm> congestion;
     uint16_t index = 0;             // its place in the engine's list (set by add_listener)
 
     uint64_t last_cookie_us = 0;    // when this listener last sent a cookie

@@ -6,9 +6,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "lib/tcp/congestion.hpp"
 #include "lib/tcp/mbuf_queue.hpp"
 #include "lib/tcp/options.hpp"
+#include "lib/tcp/rack.hpp"
 #include "lib/tcp/reassembly.hpp"
+#include "lib/tcp/rtt_estimator.hpp"
+#include "lib/tcp/scoreboard.hpp"
 #include "lib/tcp/seq.hpp"
 #include "lib/tcp/tcp_ao.hpp"
 #include "lib/tcp/timer_wheel.hpp"
@@ -76,6 +80,7 @@ inline uint32_t flow_hash(const void* key, uint32_t len, uint32_t /*init*/) {
 enum class TimerKind : uint8_t {
     None,
     LossProbe,   // RFC 8985 §7: a tail loss probe before the RTO
+    Reorder,     // RFC 8985 §6.3: RACK's reordering window ends
     Keepalive,   // RFC 1122 4.2.3.6: idle connection probing
     Retransmit,
     Persist,
@@ -98,7 +103,6 @@ struct Tcb {
     State state = State::Closed;
     TimerKind timer_kind = TimerKind::None;
     uint8_t retries = 0;          // consecutive expiries of the current timer
-    uint8_t dupacks = 0;
 
     // Send sequence space.
     Seq iss, snd_una, snd_nxt, snd_max;
@@ -137,23 +141,36 @@ struct Tcb {
     bool cwr_pending = false;     // we reduced cwnd on ECE: say CWR on new data
     Seq ecn_recover;              // no second reduction before SND.UNA passes this
 
-    // RTT estimation (RFC 6298) and congestion control (RFC 5681, 6582).
-    uint64_t srtt_us = 0;
-    uint64_t rttvar_us = 0;
-    uint64_t rto_us = 0;
-    bool rtt_timing = false;      // Karn: timing one unretransmitted segment
-    Seq rtt_seq;
-    uint64_t rtt_start = 0;
-    uint32_t cwnd = 0;
-    uint32_t ssthresh = 0;
+    // Sending: the RTT estimator (RFC 6298), the congestion controller
+    // (congestion.hpp) and the scoreboard of what is in flight with the
+    // loss detection that reads it (RFC 6675, RFC 8985); the rules that tie
+    // them together are in engine_recovery.cpp.
+    RttEstimator rtt;
+    const CongestionOps* cc_ops = nullptr;
+    CongestionState cc;
+    Scoreboard sb;
+    Rack rack;
+    uint64_t rack_timeout_us = 0; // the reordering timer RACK asked for (0: none)
+    bool cwnd_limited = false;    // the last send stopped at cwnd: ACKs may grow it
+    // Loss recovery: fast recovery (RFC 6675 with PRR, RFC 6937) or after
+    // an RTO (RFC 5681 §3.1, slow start from the loss window), both until
+    // SND.UNA passes `recover`.
     bool in_recovery = false;
+    bool rto_recovery = false;
     Seq recover;
-    // What the peer's SACK blocks (RFC 2018) say it holds above SND.UNA: the
-    // latest blocks and the highest byte, for loss recovery (RFC 6675).
-    SackBlock peer_sack[kMaxSackBlocks];
-    uint8_t peer_sack_count = 0;
-    Seq sack_high;
-    Seq retx_next;                // recovery: first byte not yet retransmitted
+    uint32_t recover_fs = 0;      // PRR RecoverFS: FlightSize when recovery began
+    uint32_t prr_delivered = 0;
+    uint32_t prr_out = 0;
+    uint8_t dupacks = 0;          // without SACK: RFC 5681 duplicate ACKs
+    // Undo (RFC 2883 §5, as Linux): retransmissions since `undo_marker`
+    // that no D-SACK has shown to be needless; none left: undo the reduction.
+    bool undo_armed = false;
+    Seq undo_marker;
+    uint32_t undo_retrans = 0;
+    // D-SACK to send (RFC 2883 §4): a duplicate segment arrived.
+    bool dsack_pending = false;
+    SackBlock dsack{};
+    Seq tlp_high;                 // SND.MAX when the loss probe went out
     bool probe_sent = false;      // a tail loss probe is out since the last new ACK
     uint64_t user_timeout_us = 0; // RFC 5482 USER_TIMEOUT in force (0: none)
     uint64_t stall_since = 0;     // when SND.UNA last moved with data outstanding

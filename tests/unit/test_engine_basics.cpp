@@ -422,9 +422,9 @@ TEST_CASE("ESTABLISHED: an RTT sample sets the RTO (RFC 6298 2.2)", "[tcp][timer
     c.h.now_us += 50'000;  // 50 ms later the ACK arrives
     c.h.deliver(c.ack(c.iss + 4));
     tcp::Tcb* t = c.svc.conn;
-    CHECK(t->srtt_us == 50'000);
-    CHECK(t->rttvar_us == 25'000);
-    CHECK(t->rto_us == 200'000);  // 50 + 4*25 = 150 ms, raised to the 200 ms floor
+    CHECK(t->rtt.srtt_us() == 50'000);
+    CHECK(t->rtt.rttvar_us() == 25'000);
+    CHECK(t->rtt.rto_us() == 200'000);  // 50 + 4*25 = 150 ms, raised to the 200 ms floor
 }
 
 TEST_CASE("passive close: FIN -> CLOSE_WAIT, close() -> LAST_ACK, ACK -> CLOSED", "[tcp][close]") {
@@ -677,7 +677,7 @@ TEST_CASE("ESTABLISHED: a lost tail draws a loss probe after 2*SRTT, before the 
     c.h.pop();
     c.h.now_us += 20'000;
     c.h.deliver(c.ack(c.iss + 4));
-    REQUIRE(t->srtt_us == 20'000);
+    REQUIRE(t->rtt.srtt_us() == 20'000);
     std::string two(2800, 'd');
     c.h.engine->send(*t, two.data(), two.size());
     c.h.engine->flush(c.h.now_us);

@@ -136,20 +136,22 @@ TEST_CASE("ESTABLISHED (ECN): a CE mark is echoed with ECE until the peer's CWR 
 
 TEST_CASE("ESTABLISHED (ECN): ECE halves cwnd once per window; the next new data says CWR "
           "(RFC 3168 §6.1.2)", "[tcp][ecn]") {
-    EcnConnection c;
+    tcp::EngineConfig newreno = EngineHarness::default_config();
+    newreno.congestion = tcp::CongestionAlgorithm::NewReno;  // RFC 5681's halving
+    EcnConnection c(newreno);
     tcp::Tcb& t = *c.svc.conn;
     c.service_sends(4 * t.snd_mss);
     for (int i = 0; i < 4; ++i)
         CHECK(c.h.pop().ip_ecn == tcp::kEct0);
     uint32_t flight = static_cast<uint32_t>(t.snd_max - t.snd_una);
     c.h.deliver(c.ack(t.snd_una.v + t.snd_mss, kEce));
-    CHECK(t.cwnd == std::max<uint32_t>(flight / 2, 2u * t.snd_mss));
-    CHECK(t.ssthresh == t.cwnd);
+    CHECK(t.cc.cwnd == std::max<uint32_t>(flight / 2, 2u * t.snd_mss));
+    CHECK(t.cc.ssthresh == t.cc.cwnd);
     CHECK(c.h.counters.TCPECNCwndReduced == 1);
-    uint32_t reduced = t.cwnd;
+    uint32_t reduced = t.cc.cwnd;
     c.h.deliver(c.ack(t.snd_una.v + t.snd_mss, kEce));  // same window: no second cut
     CHECK(c.h.counters.TCPECNCwndReduced == 1);
-    CHECK(t.cwnd >= reduced);
+    CHECK(t.cc.cwnd >= reduced);
     c.service_sends(10);
     Sent next;
     bool saw_cwr = false;

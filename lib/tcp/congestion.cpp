@@ -1,0 +1,54 @@
+#include "lib/tcp/congestion.hpp"
+
+#include <algorithm>
+
+namespace tcpterm::tcp {
+
+const CongestionOps& newreno_ops();
+const CongestionOps& cubic_ops();
+
+std::optional<CongestionAlgorithm> parse_congestion_algorithm(std::string_view name) {
+    if (name == "newreno" || name == "reno")
+        return CongestionAlgorithm::NewReno;
+    if (name == "cubic")
+        return CongestionAlgorithm::Cubic;
+    return std::nullopt;
+}
+
+const char* congestion_algorithm_name(CongestionAlgorithm a) {
+    return a == CongestionAlgorithm::Cubic ? "cubic" : "newreno";
+}
+
+const CongestionOps& congestion_ops(CongestionAlgorithm a) {
+    return a == CongestionAlgorithm::Cubic ? cubic_ops() : newreno_ops();
+}
+
+namespace congestion {
+
+void on_congestion(const CongestionOps& ops, CongestionState& s, uint32_t flight, uint64_t now_us) {
+    s.prior_cwnd = s.cwnd;
+    s.prior_ssthresh = s.ssthresh;
+    s.prior_w_max = s.w_max;
+    s.ssthresh = ops.ssthresh_after_congestion(s, flight, now_us);
+    s.ca_acked = 0;
+    s.hystart.reset();
+}
+
+void on_timeout(const CongestionOps& ops, CongestionState& s, uint32_t flight, uint64_t now_us) {
+    on_congestion(ops, s, flight, now_us);
+    s.cwnd = s.mss;  // RFC 5681 (4): LW = 1 SMSS
+}
+
+// As Linux's tcp_undo_cwnd_reduction: the larger of now and before.
+void undo(CongestionState& s) {
+    if (s.prior_cwnd == 0)
+        return;
+    s.cwnd = std::max(s.cwnd, s.prior_cwnd);
+    s.ssthresh = std::max(s.ssthresh, s.prior_ssthresh);
+    s.w_max = std::max(s.w_max, s.prior_w_max);
+    s.epoch_start_us = 0;
+    s.prior_cwnd = 0;
+}
+
+}  // namespace congestion
+}  // namespace tcpterm::tcp

@@ -1,0 +1,88 @@
+// Congestion control behind one small interface, as Linux's
+// tcp_congestion_ops: an algorithm is a stateless CongestionOps; what it
+// keeps per connection lives in the connection's CongestionState. The
+// engine owns the rules every algorithm shares (RFC 5681 §3.1 loss window
+// after an RTO, PRR during recovery in engine_recovery.cpp, undo after a
+// spurious retransmission); an algorithm decides only how the window grows
+// on ACKs and where ssthresh goes after a congestion event.
+//
+//   newreno.cpp  RFC 5681 slow start and congestion avoidance (RFC 6582 is
+//                the recovery in engine_recovery.cpp)
+//   cubic.cpp    RFC 9438 CUBIC, with HyStart++ (RFC 9406, hystart.hpp)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "lib/tcp/hystart.hpp"
+#include "lib/tcp/seq.hpp"
+
+namespace tcpterm::tcp {
+
+enum class CongestionAlgorithm : uint8_t { NewReno, Cubic };
+
+std::optional<CongestionAlgorithm> parse_congestion_algorithm(std::string_view name);
+const char* congestion_algorithm_name(CongestionAlgorithm a);
+
+struct CongestionState {
+    uint32_t mss = 536;
+    uint32_t cwnd = 0;            // bytes
+    uint32_t ssthresh = UINT32_MAX;
+    uint32_t ca_acked = 0;        // congestion avoidance: growth below one byte, carried
+    // What a congestion event replaced, to undo it when it proves spurious
+    // (RFC 2883 D-SACK; RFC 3522 Eifel).
+    uint32_t prior_cwnd = 0;
+    uint32_t prior_ssthresh = 0;
+    double prior_w_max = 0;
+
+    // CUBIC (RFC 9438 §4), in segments and seconds.
+    double w_max = 0;             // window before the last reduction
+    double k = 0;                 // time to reach w_max again
+    double w_est = 0;             // the Reno-friendly estimate (§4.3)
+    double origin = 0;            // the plateau the curve is centred on
+    double growth_carry = 0;      // fractions of a byte not yet added
+    uint64_t epoch_start_us = 0;  // 0: the next ACK in congestion avoidance starts one
+
+    HyStartPlusPlus hystart;
+
+    bool in_slow_start() const { return cwnd < ssthresh; }
+};
+
+// What one ACK tells the algorithm.
+struct AckSample {
+    uint32_t acked = 0;           // bytes newly delivered (cumulative and SACKed)
+    uint64_t now_us = 0;
+    uint64_t rtt_us = 0;          // this ACK's RTT sample; 0: none
+    uint64_t srtt_us = 0;
+    Seq snd_una, snd_nxt;         // to tell HyStart++ rounds apart
+};
+
+class CongestionOps {
+public:
+    virtual ~CongestionOps() = default;
+    virtual CongestionAlgorithm algorithm() const = 0;
+    // A new connection (cwnd is the initial window already).
+    virtual void init(CongestionState& s) const = 0;
+    // An ACK outside loss recovery: grow the window.
+    virtual void on_ack(CongestionState& s, const AckSample& a) const = 0;
+    // Loss or ECN-Echo: the new ssthresh. cwnd is the caller's to reduce.
+    virtual uint32_t ssthresh_after_congestion(CongestionState& s, uint32_t flight,
+                                               uint64_t now_us) const = 0;
+};
+
+const CongestionOps& congestion_ops(CongestionAlgorithm a);
+
+// The rules shared by every algorithm.
+namespace congestion {
+// A congestion event (loss recovery, ECE): remembers what undo restores and
+// sets ssthresh. Recovery brings cwnd down to it (PRR).
+void on_congestion(const CongestionOps& ops, CongestionState& s, uint32_t flight, uint64_t now_us);
+// RFC 5681 (4): after an RTO, ssthresh as for any congestion and cwnd the
+// loss window of one segment.
+void on_timeout(const CongestionOps& ops, CongestionState& s, uint32_t flight, uint64_t now_us);
+// The reduction was for nothing: back to the window before it.
+void undo(CongestionState& s);
+}  // namespace congestion
+
+}  // namespace tcpterm::tcp

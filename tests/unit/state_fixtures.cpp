@@ -5,6 +5,7 @@
 namespace tcpterm::test {
 
 using tcp::kAck;
+using tcp::kFin;
 using tcp::kSyn;
 using tcp::State;
 
@@ -40,6 +41,53 @@ Established::Established(const tcp::EngineConfig& cfg, bool sack) : h(cfg) {
     h.deliver(ack());
     REQUIRE(svc.conn != nullptr);
     REQUIRE(svc.conn->state == State::Established);
+}
+
+const char* ending_name(Ending how) {
+    return how == Ending::Close ? "close()" : "shutdown_write()";
+}
+
+Sent end_our_side(Established& c, Ending how) {
+    tcp::Tcb* t = c.tcb();
+    REQUIRE(t != nullptr);
+    if (how == Ending::Close)
+        c.h.engine->close(*t);
+    else
+        c.h.engine->shutdown_write(*t);
+    c.h.engine->flush(c.h.now_us);
+    Sent fin = c.h.pop();
+    REQUIRE(fin.has(kFin));
+    return fin;
+}
+
+FinWait1::FinWait1(Ending how, const tcp::EngineConfig& cfg) : Established(cfg) {
+    our_fin = end_our_side(*this, how);
+    REQUIRE(tcb()->state == State::FinWait1);
+}
+
+FinWait2::FinWait2(Ending how, const tcp::EngineConfig& cfg) : FinWait1(how, cfg) {
+    h.deliver(ack(fin_acked()));
+    REQUIRE(h.nothing_sent());  // an ACK that carries nothing is not answered
+    REQUIRE(tcb()->state == State::FinWait2);
+}
+
+Closing::Closing(Ending how, const tcp::EngineConfig& cfg) : FinWait1(how, cfg) {
+    h.deliver(fin(iss + 1));
+    peer_nxt += 1;
+    REQUIRE(h.pop().ack.v == peer_nxt);
+    REQUIRE(tcb()->state == State::Closing);
+}
+
+CloseWait::CloseWait(const tcp::EngineConfig& cfg) : Established(cfg) {
+    h.deliver(fin());
+    peer_nxt += 1;
+    REQUIRE(h.pop().ack.v == peer_nxt);
+    REQUIRE(tcb()->state == State::CloseWait);
+}
+
+LastAck::LastAck(Ending how, const tcp::EngineConfig& cfg) : CloseWait(cfg) {
+    our_fin = end_our_side(*this, how);
+    REQUIRE(tcb()->state == State::LastAck);
 }
 
 void check_tcb(const tcp::Tcb* t, uint32_t iss, const TcbExpect& e) {

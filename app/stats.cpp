@@ -88,7 +88,10 @@ std::vector<std::pair<const char*, uint64_t>> port_counters(uint16_t port) {
     rte_eth_stats st{};
     if (rte_eth_stats_get(port, &st) != 0)
         return {};
-    return {{"RxNoMbuf", st.rx_nombuf}, {"RxMissed", st.imissed}, {"RxErrors", st.ierrors}};
+    // TxErrors: frames the port took but could not send (af_packet: the
+    // kernel refused them), which the peer sees as loss.
+    return {{"RxNoMbuf", st.rx_nombuf}, {"RxMissed", st.imissed}, {"RxErrors", st.ierrors},
+            {"TxPortPackets", st.opackets}, {"TxErrors", st.oerrors}};
 }
 
 // Sums in declaration order.

@@ -12,7 +12,11 @@
 #   lb-cli (198.18.0.2, tt-cli0) -- lb-br (br0: lb-brc, lb-bra; nft drop) -- lb-app (tt-app0)
 #
 # Environment: LOSSES="0 1 5" (percent), SIZE=20M, SERVERS="tcpterm linux",
-# BUILD=build, TIMEOUT=600 (seconds per transfer).
+# BUILD=build, TIMEOUT=600 (seconds per transfer), AF_PACKET_ARGS (more
+# net_af_packet devargs, e.g. ",framecnt=2048"), CAPTURE=DIR (a pcap of each
+# transfer's headers, taken on the bridge port toward the server: what the
+# server received and everything of its own that reached the bridge; and the
+# veth and softnet drop counters, to tell local losses from the nft rule's).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,7 +87,7 @@ EOF
 start_server() {  # tcpterm | linux
   if [[ $1 == tcpterm ]]; then
     ip netns exec $APP "$BUILD/app/tcpterm" --config config/tcpterm.conf \
-      --eal "-l 0-1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --vdev=net_af_packet0,iface=tt-app0" \
+      --eal "-l 0-1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --vdev=net_af_packet0,iface=tt-app0${AF_PACKET_ARGS:-}" \
       >"$TMP/server.log" 2>&1 &
   else
     ip -n $APP addr add $ADDR/24 dev tt-app0
@@ -124,6 +128,14 @@ for server in $SERVERS; do
     start_server "$server"
     set_loss "$loss"
     ip netns exec $CLI nstat -n >/dev/null
+    CAP_PID=""
+    if [[ -n "${CAPTURE:-}" ]]; then
+      mkdir -p "$CAPTURE"
+      ip netns exec $BR tcpdump -B 65536 -i lb-bra -s 128 -w "$CAPTURE/$server-$loss.pcap" tcp \
+        2>"$CAPTURE/$server-$loss.tcpdump.log" &
+      CAP_PID=$!
+      sleep 0.5
+    fi
     start=$(date +%s.%N)
     ok=yes rc=0
     timeout "$TIMEOUT" ip netns exec $CLI nc -N $ADDR 7 <"$TMP/in" >"$TMP/out" 2>"$TMP/nc.err" || rc=$?
@@ -131,6 +143,11 @@ for server in $SERVERS; do
     secs=$(echo "$(date +%s.%N) - $start" | bc)
     client_rtos=$(ip netns exec $CLI nstat -z TcpExtTCPTimeouts | awk '/TcpExtTCPTimeouts/ {print $2}')
     set_loss 0
+    if [[ -n "$CAP_PID" ]]; then
+      { ip -n $APP -s link show tt-app0; ip -n $BR -s link show lb-bra; cat /proc/net/softnet_stat; } \
+        >"$CAPTURE/$server-$loss.links"
+      sleep 0.3; kill -INT "$CAP_PID"; wait "$CAP_PID" 2>/dev/null || true
+    fi
     stop_server
     [[ $ok == yes && "$(sha256sum <"$TMP/out" | cut -d' ' -f1)" == "$want" ]] && sha=equal || sha=$ok
     printf '%-8s %4s%% %10.2f %6s %12s %14s\n' "$server" "$loss" "$secs" "$sha" "$server_rtos" "$client_rtos"

@@ -219,6 +219,8 @@ private:
     void reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                         const uint8_t* options, size_t options_len);
     uint16_t advertise_window(Tcb& t);
+    uint8_t sack_room(const Tcb& t, uint32_t len) const;
+    uint32_t effective_mss(const Tcb& t) const;
 
     // engine_timers.cpp
     void on_timer(Tcb& t);

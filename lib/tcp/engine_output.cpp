@@ -61,6 +61,36 @@ void write_headers(rte_mbuf* m, uint8_t* p, const FlowKey& key, uint16_t ip_id, 
 }
 }  // namespace
 
+// How many SACK blocks a segment carrying len payload bytes may hold: what
+// fits in 40 bytes of options beside TS (12) and TCP-AO (16), and, on a
+// data segment, in the room its payload leaves within the MSS. snd_mss
+// already leaves out TS and TCP-AO; SACK blocks are not reserved there, so
+// a full-sized segment that carried them would exceed the MTU (and be
+// dropped on the way, silently).
+uint8_t Engine::sack_room(const Tcb& t, uint32_t len) const {
+    if (!t.sack_ok || (!t.dsack_pending && t.ooo.empty()))
+        return 0;
+    uint8_t room = t.ao ? (t.ts_ok ? 1 : 2) : (t.ts_ok ? 3 : 4);
+    if (len > 0) {
+        uint32_t spare = t.snd_mss > len ? t.snd_mss - len : 0;  // NOP, NOP, kind, len, 8 a block
+        room = static_cast<uint8_t>(std::min<uint32_t>(room, spare >= 12 ? (spare - 4) / 8 : 0));
+    }
+    return room;
+}
+
+// The payload of a full-sized segment now (RFC 9293 §3.7.1: Eff.snd.MSS
+// counts the options the segment carries): less while SACK blocks are owed,
+// as Linux's tcp_current_mss, so that they ride on the data.
+uint32_t Engine::effective_mss(const Tcb& t) const {
+    if (!t.sack_ok || (!t.dsack_pending && t.ooo.empty()))
+        return t.snd_mss;
+    SackBlock blocks[kMaxSackBlocks];
+    uint8_t room = t.ao ? (t.ts_ok ? 1 : 2) : (t.ts_ok ? 3 : 4);
+    uint32_t count = (t.dsack_pending ? 1u : 0u) + t.ooo.sack_blocks(blocks, room);
+    count = std::min<uint32_t>(count, room);
+    return t.snd_mss - std::min<uint32_t>(t.snd_mss / 2, 4 + 8 * count);
+}
+
 // The window field for an outgoing segment; moves rcv_adv (RFC 9293
 // §3.8.6.2.2: never shrink the window; open it only by a useful amount).
 uint16_t Engine::advertise_window(Tcb& t) {
@@ -129,10 +159,9 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         window = static_cast<uint16_t>(space);
         t.rcv_adv = t.rcv_nxt + space;
     } else {
-        if (t.sack_ok && (t.dsack_pending || !t.ooo.empty())) {
-            // What fits in 40 bytes beside TS (12) and TCP-AO (16); a
-            // D-SACK block goes first (RFC 2883 §4), once.
-            uint8_t room = t.ao ? (t.ts_ok ? 1 : 2) : (t.ts_ok ? 3 : 4);
+        uint8_t room = sack_room(t, len);
+        if (room > 0) {
+            // A D-SACK block goes first (RFC 2883 §4), once.
             if (t.dsack_pending) {
                 o.sack[0] = t.dsack;
                 o.sack_count = 1;
@@ -225,13 +254,14 @@ void Engine::output(Tcb& t) {
         uint32_t pipe = t.sb.pipe();
         uint32_t peer_room = t.snd_wnd > flight ? t.snd_wnd - flight : 0;
         uint32_t cwnd_room = t.cc.cwnd > pipe ? t.cc.cwnd - pipe : 0;
-        uint32_t len = std::min({avail, peer_room, cwnd_room, uint32_t{t.snd_mss}});
+        uint32_t mss = effective_mss(t);
+        uint32_t len = std::min({avail, peer_room, cwnd_room, mss});
         bool fin = t.fin_queued && t.snd_nxt + len == t.fin_seq;
         if (len == 0 && !fin)
             break;
         // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt segment while
         // data is in flight; an ACK will open the window further.
-        if (len < t.snd_mss && len < avail && pipe > 0)
+        if (len < mss && len < avail && pipe > 0)
             break;
         uint8_t flags = kAck | (fin ? kFin : 0) | (len > 0 && len == avail ? kPsh : 0);
         send_segment(t, t.snd_nxt, len, flags);

@@ -266,7 +266,7 @@ void Engine::send_loss_probe(Tcb& t) {
     uint32_t flight = static_cast<uint32_t>(t.snd_max - t.snd_una);
     uint32_t unsent = t.sendq.bytes > flight ? t.sendq.bytes - flight : 0;
     if (unsent > 0 && t.snd_wnd > flight) {
-        uint32_t len = std::min({unsent, t.snd_wnd - flight, uint32_t{t.snd_mss}});
+        uint32_t len = std::min({unsent, t.snd_wnd - flight, effective_mss(t)});
         bool fin = t.fin_queued && t.snd_nxt + len == t.fin_seq;
         send_segment(t, t.snd_nxt, len, kAck | kPsh | (fin ? kFin : 0));
         t.snd_nxt += len + (fin ? 1 : 0);

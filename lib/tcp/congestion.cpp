@@ -37,6 +37,7 @@ void on_congestion(const CongestionOps& ops, CongestionState& s, uint32_t flight
 void on_timeout(const CongestionOps& ops, CongestionState& s, uint32_t flight, uint64_t now_us) {
     on_congestion(ops, s, flight, now_us);
     s.cwnd = s.mss;  // RFC 5681 (4): LW = 1 SMSS
+    s.after_timeout = true;
 }
 
 // As Linux's tcp_undo_cwnd_reduction: the larger of now and before.
@@ -47,6 +48,7 @@ void undo(CongestionState& s) {
     s.ssthresh = std::max(s.ssthresh, s.prior_ssthresh);
     s.w_max = std::max(s.w_max, s.prior_w_max);
     s.epoch_start_us = 0;
+    s.after_timeout = false;
     s.prior_cwnd = 0;
 }
 

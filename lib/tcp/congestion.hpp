@@ -37,7 +37,9 @@ struct CongestionState {
     double prior_w_max = 0;
 
     // CUBIC (RFC 9438 §4), in segments and seconds.
-    double w_max = 0;             // window before the last reduction
+    double w_max = 0;             // where the curve plateaus (fast convergence lowers it)
+    double cwnd_prior = 0;        // the window before the last reduction (§4.3)
+    bool after_timeout = false;   // §4.8: the next epoch follows an RTO
     double k = 0;                 // time to reach w_max again
     double w_est = 0;             // the Reno-friendly estimate (§4.3)
     double origin = 0;            // the plateau the curve is centred on

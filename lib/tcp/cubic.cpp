@@ -13,7 +13,7 @@ namespace tcpterm::tcp {
 namespace {
 
 constexpr double kC = 0.4;
-constexpr double kBeta = 0.7;
+constexpr double kBeta = 0.7;  // ssthresh_after_congestion uses it as 7/10
 constexpr double kAlpha = 3.0 * (1.0 - kBeta) / (1.0 + kBeta);  // §4.3
 // RFC 9406 §4.2: L, the most one ACK may grow the window in slow start
 // when not pacing.
@@ -46,10 +46,11 @@ public:
     // §4.6, with fast convergence (§4.7).
     uint32_t ssthresh_after_congestion(CongestionState& s, uint32_t, uint64_t) const override {
         double cwnd = static_cast<double>(s.cwnd) / s.mss;
+        s.cwnd_prior = cwnd;
         s.w_max = cwnd < s.w_max ? cwnd * (1.0 + kBeta) / 2.0 : cwnd;
         s.epoch_start_us = 0;
-        double reduced = std::max(cwnd * kBeta, 2.0);
-        return static_cast<uint32_t>(reduced * s.mss);
+        // beta * cwnd in whole bytes (7/10: no rounding below the product).
+        return std::max(static_cast<uint32_t>(uint64_t{s.cwnd} * 7 / 10), 2 * s.mss);
     }
 
 private:
@@ -64,6 +65,12 @@ private:
         if (s.epoch_start_us == 0) {  // §4.2: a new epoch
             s.epoch_start_us = a.now_us;
             s.w_est = cwnd;
+            if (s.after_timeout) {
+                // §4.8: the first epoch after an RTO starts its curve here.
+                s.after_timeout = false;
+                s.w_max = cwnd;
+                s.cwnd_prior = cwnd;
+            }
             if (cwnd < s.w_max) {
                 s.k = std::cbrt((s.w_max - cwnd) / kC);
                 s.origin = s.w_max;
@@ -78,7 +85,7 @@ private:
         double acked = a.acked / mss;
         // §4.3: Reno-friendly estimate, at Reno's average rate until it
         // passes the old maximum.
-        s.w_est += (s.w_est >= s.w_max ? 1.0 : kAlpha) * acked / cwnd;
+        s.w_est += (s.w_est >= s.cwnd_prior ? 1.0 : kAlpha) * acked / cwnd;
         if (w_cubic(t, s) < s.w_est) {  // the Reno-friendly region: cwnd = W_est
             if (s.w_est > cwnd)
                 s.cwnd = static_cast<uint32_t>(s.w_est * mss);

@@ -21,6 +21,10 @@ void Scoreboard::sent(Seq start, uint32_t len, bool fin, uint64_t now_us) {
     out_ += span;
     if (count_ >= kMaxRecords) {  // bounded: the last record grows instead
         SentSegment& last = back();
+        // What it was known to be no longer holds for the longer record:
+        // forgetting a SACK or a loss at worst resends it.
+        unmark(last);
+        last.flags &= ~(SentSegment::kSacked | SentSegment::kLost | SentSegment::kRetransOut);
         last.end = start + span;
         last.xmit_us = now_us;
         if (fin)

@@ -303,7 +303,7 @@ TEST_CASE("CUBIC: fast convergence, a second event below W_max sets W_max = cwnd
 // ssthresh = cwnd * beta_cubic is computed in double and truncated: for
 // many windows the product lands just below the whole number of bytes.
 TEST_CASE("CUBIC: ssthresh = beta * cwnd in whole bytes (RFC 9438 §4.6)",
-          "[tcp][sending][cubic][!mayfail]") {
+          "[tcp][sending][cubic]") {
     struct Case {
         uint32_t mss, segments;
     };
@@ -332,7 +332,7 @@ TEST_CASE("CUBIC: a new epoch at or above W_max starts the curve at cwnd with K 
 // is below it (68 here against 80) and the switch must wait.
 TEST_CASE("CUBIC: with fast convergence W_est keeps alpha until it reaches cwnd_prior "
           "(RFC 9438 §4.3)",
-          "[tcp][sending][cubic][!mayfail]") {
+          "[tcp][sending][cubic]") {
     CongestionState s = after_fast_convergence();  // W_max 68, cwnd_prior 80
     s.cwnd = s.ssthresh;                           // 56
     // RTT 10 ms: Reno's estimate (alpha per 10 ms) is far above the curve.
@@ -347,7 +347,7 @@ TEST_CASE("CUBIC: with fast convergence W_est keeps alpha until it reaches cwnd_
 // K = 0 and W_max is the window at the start of that stage.
 TEST_CASE("CUBIC: after an RTO the first epoch has K = 0 and W_max = cwnd at its start "
           "(RFC 9438 §4.8)",
-          "[tcp][sending][cubic][!mayfail]") {
+          "[tcp][sending][cubic]") {
     CongestionState s = state(100 * kMss, UINT32_MAX);
     cubic().init(s);
     congestion::on_timeout(cubic(), s, s.cwnd, 0);

@@ -73,7 +73,7 @@ ListenSpec parse_listen(const std::string& text) {
     const std::string form =
         "[ADDR:]PORT=SERVICE[,backlog=N][,syn_backlog=N][,allow=A.B.C.D/N]...[,reject=rst|drop]"
         "[,abort_on_overflow=true|false][,cookies=off|auto|always][,cookie_threshold=N][,body=N]"
-        "[,max_per_source=N][,idle_timeout=MS]"
+        "[,max_per_source=N][,idle_timeout=MS][,cc=newreno|cubic][,nodelay=true|false]"
         "[,backend=A.B.C.D:PORT]... "
         "with SERVICE one of " +
         std::string(known_services());
@@ -135,6 +135,12 @@ ListenSpec parse_listen(const std::string& text) {
             spec.max_per_source = static_cast<int64_t>(parse_uint(key + " max_per_source", value, 0, 1u << 24));
         } else if (name == "idle_timeout") {
             spec.idle_timeout_ms = parse_uint(key + " idle_timeout", value, 0, 86400000);
+        } else if (name == "cc") {
+            if (!tcp::parse_congestion_algorithm(value))
+                bad(key + " cc", value, "newreno or cubic");
+            spec.congestion = value;
+        } else if (name == "nodelay") {
+            spec.nodelay = parse_bool(key + " nodelay", value) ? 1 : 0;
         } else if (name == "abort_on_overflow") {
             spec.abort_on_overflow = parse_bool(key + " abort_on_overflow", value);
         } else if (name == "backend" && spec.service == "proxy") {
@@ -182,6 +188,8 @@ po::options_description describe() {
          "(for others, and for the excess over max_per_source), max_per_source=N (connections one "
          "peer address may hold, per worker; default a quarter of tcp.max_connections, 0: no limit), "
          "idle_timeout=MS (reset a connection whose peer is silent this long; 0: never), "
+         "cc=newreno|cubic (congestion control; default tcp.congestion), nodelay=BOOL (Nagle off; "
+         "default tcp.nodelay), "
          "abort_on_overflow=BOOL (RST when the accept queue is full), "
          "cookies=off|auto|always (SYN cookies; auto: once the SYN queue holds "
          "cookie_threshold=N entries, default its bound), body=N "
@@ -204,6 +212,9 @@ po::options_description describe() {
          "RFC 3168 ECN: off, passive (agree when a SYN asks, as Linux tcp_ecn=2) or on (also ask)")
         ("tcp.window_scaling", s()->default_value("true"), "RFC 7323 window scale (true/false)")
         ("tcp.initial_cwnd", s()->default_value("10"), "initial congestion window, segments (1..100)")
+        ("tcp.congestion", s()->default_value("cubic"), "congestion control, Linux tcp_congestion_control: cubic (RFC 9438 with HyStart++) or newreno (RFC 5681); listeners may choose their own with cc=")
+        ("tcp.nodelay", s()->default_value("true"), "Nagle's algorithm off for connections tcpterm opens, as TCP_NODELAY (true/false); listeners choose with nodelay=")
+        ("tcp.delayed_ack_ms", s()->default_value("40"), "delayed ACKs: ACK every second full-sized segment or after this long; 0: every segment at once (0..500)")
         ("tcp.rto_initial_ms", s()->default_value("1000"), "initial retransmission timeout (10..60000)")
         ("tcp.rto_min_ms", s()->default_value("200"), "lower bound of the RTO (1..60000)")
         ("tcp.rto_max_ms", s()->default_value("120000"), "upper bound of the RTO (100..600000)")
@@ -298,6 +309,12 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
     e.orphan_retries =
         static_cast<uint32_t>(parse_uint("tcp.orphan_retries", get(vm, "tcp.orphan_retries"), 0, 30));
     e.max_orphans = static_cast<uint32_t>(parse_uint("tcp.max_orphans", get(vm, "tcp.max_orphans"), 0, 1u << 24));
+    auto cc = tcp::parse_congestion_algorithm(get(vm, "tcp.congestion"));
+    if (!cc)
+        bad("tcp.congestion", get(vm, "tcp.congestion"), "cubic or newreno");
+    e.congestion = *cc;
+    e.nodelay = parse_bool("tcp.nodelay", get(vm, "tcp.nodelay"));
+    e.delayed_ack_us = 1000 * parse_uint("tcp.delayed_ack_ms", get(vm, "tcp.delayed_ack_ms"), 0, 500);
     e.invalid_ratelimit_us =
         1000 * parse_uint("tcp.invalid_ratelimit_ms", get(vm, "tcp.invalid_ratelimit_ms"), 0, 60000);
     e.msl_us = 1000 * parse_uint("tcp.msl_ms", get(vm, "tcp.msl_ms"), 1, 300000);

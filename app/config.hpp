@@ -24,6 +24,8 @@ struct ListenSpec {
     uint32_t cookie_threshold = 0;    // 0: the SYN queue bound
     int64_t max_per_source = -1;      // connections per peer address per worker; -1: a quarter of tcp.max_connections, 0: no limit
     uint64_t idle_timeout_ms = 0;     // reset a connection silent this long; 0: never
+    std::string congestion;           // cc=: newreno or cubic; empty: tcp.congestion
+    int nodelay = -1;                 // nodelay=: 1 Nagle off, 0 on; -1: tcp.nodelay
     std::vector<net::Ipv4Prefix> allowed;
     ServiceOptions options;
     std::string text;   // as given, for messages

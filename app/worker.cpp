@@ -65,6 +65,10 @@ Worker::Worker(uint16_t id, const Config& config, uint16_t port, const SteeringP
         l.max_per_source = spec.max_per_source >= 0 ? static_cast<uint32_t>(spec.max_per_source)
                                                     : std::max<uint32_t>(engine.max_connections / 4, 1);
         l.idle_timeout_us = spec.idle_timeout_ms * 1000;
+        if (!spec.congestion.empty())
+            l.congestion = tcp::parse_congestion_algorithm(spec.congestion);
+        if (spec.nodelay >= 0)
+            l.nodelay = spec.nodelay == 1;
         for (const net::Ipv4Prefix& p : spec.allowed)
             l.allowed[l.allowed_count++] = p;
         if (!engine_->add_listener(l))

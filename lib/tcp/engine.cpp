@@ -158,6 +158,7 @@ Tcb* Engine::allocate(const FlowKey& key) {
     *t = Tcb{};
     t->sb = std::move(kept);
     t->sb.clear();
+    t->delack_timer.owner = kDelackTimerOwner;
     t->key = key;
     t->last_invalid_reply_us = now_ - config_.invalid_ratelimit_us;  // the first reply may go
     t->ip_id = static_cast<uint16_t>(rte_rand());
@@ -201,6 +202,7 @@ void Engine::release(Tcb& t) {
     if (t.released)
         return;
     cancel_timer(t);
+    wheel_.cancel(t.delack_timer);
     if (t.state != State::Closed)
         set_state(t, State::Closed);
     if (t.in_accept_queue) {

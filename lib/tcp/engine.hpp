@@ -140,6 +140,12 @@ private:
     // Idle timeout of the connection's listener (0: none).
     uint64_t idle_limit(const Tcb& t) const;
 
+    // engine_delack.cpp: delayed and quick ACKs
+    void start_quick_acks(Tcb& t);
+    void owe_ack(Tcb& t, uint32_t len, bool urgent);
+    void ack_sent(Tcb& t);
+    void on_delack_timer(Tcb& t);
+
     // engine_ao.cpp: TCP-AO (RFC 5925)
     const AoKey* ao_key_for(uint32_t peer, uint16_t local_port) const;
     // Checking a segment against the keys that cover its peer (none:

@@ -76,6 +76,15 @@ struct EngineConfig {
     // Replies to invalid segments, per connection: one per this interval
     // (Linux's tcp_invalid_ratelimit).
     uint64_t invalid_ratelimit_us = 500'000;
+    // Delayed ACKs (RFC 9293 §3.8.6.3): an ACK for every second full-sized
+    // segment, else after this long (Linux's 40 ms minimum ATO); 0: every
+    // segment is answered at the end of its burst. The first segments of a
+    // connection and those after loss or reordering are answered at once.
+    uint64_t delayed_ack_us = 40'000;
+    // Nagle (RFC 9293 §3.7.4) for connections opened by us; listeners choose
+    // their own (nodelay=). Off (nodelay), as the proxies and servers tcpterm
+    // stands in for set TCP_NODELAY.
+    bool nodelay = true;
     uint32_t timer_slots = 4096;
     uint64_t timer_tick_us = 1000;
     SipKey isn_key;                      // RFC 6528 secret

@@ -154,6 +154,7 @@ void Engine::syn_sent_input(Tcb& t, Segment& s) {
     if (ack_ok) {
         t.snd_una = s.ack;
         set_state(t, State::Established);
+        start_quick_acks(t);
         if (t.ecn_ok) {
             ++counters_.TCPECNNegotiated;
             t.ecn_recover = t.iss;

@@ -455,6 +455,7 @@ bool Engine::establish(Tcb& t, const Segment& s) {
     if (l)
         --l->syn_queue_len;
     set_state(t, State::Established);
+    start_quick_acks(t);
     if (t.ecn_ok) {
         ++counters_.TCPECNNegotiated;
         t.ecn_recover = t.iss;
@@ -589,7 +590,11 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     // Keep only what lies inside [RCV.NXT, right edge of our window).
     Seq left = seq_max(seq, t.rcv_nxt);
     Seq right = seq_min(seq + len, seq_max(t.rcv_adv, t.rcv_nxt));
-    t.ack_now = true;  // every data segment is answered (at the end of the burst)
+    // Until it proves to be in order, the segment is answered at once (at
+    // the end of the burst): a duplicate, a trimmed or a refused segment,
+    // one beyond a hole; only plain in-order data may wait (owe_ack).
+    bool owed_before = t.ack_now;
+    t.ack_now = true;
     mark_dirty(t);
     if (seq + len > right)
         counters_.TCPRcvWndTrimmed += static_cast<uint32_t>((seq + len) - seq_max(right, seq));
@@ -620,6 +625,7 @@ void Engine::receive_data(Tcb& t, Segment& s) {
         else
             ++counters_.TCPOFODrop;
         account(t);  // an insert may also free held segments it covers
+        start_quick_acks(t);  // loss or reordering: the sender needs every ACK
         return;
     }
     // In order: into the tail buffer when it fits there, else queued whole,
@@ -636,11 +642,15 @@ void Engine::receive_data(Tcb& t, Segment& s) {
         rte_pktmbuf_free(m);
         return;
     }
-    if (!t.ooo.empty()) {
+    bool filled_hole = !t.ooo.empty();
+    if (filled_hole) {
         uint32_t held = t.ooo.segments();
         t.rcv_nxt = t.ooo.drain_in_order(t.rcv_nxt, t.recvq);
         counters_.TCPOFOMerge += held - t.ooo.segments();
     }
+    // RFC 5681 §4.2: a segment that fills a hole is acknowledged at once.
+    t.ack_now = owed_before;
+    owe_ack(t, len, filled_hole || t.dsack_pending);
     account(t);
     if (t.accepted && t.service && !t.app_closed)
         t.service->on_data(*this, t);

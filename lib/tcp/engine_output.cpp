@@ -188,7 +188,7 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         ao_sign(t, m, seq, flags, static_cast<uint16_t>(kTcpLen + ao_at));
     if (flags & kAck) {
         t.last_ack_sent = t.rcv_nxt;
-        t.ack_now = false;
+        ack_sent(t);
     }
     Seq end = seq + len + ((flags & kSyn) ? 1 : 0) + ((flags & kFin) ? 1 : 0);
     if (end > t.snd_max) {
@@ -262,6 +262,10 @@ void Engine::output(Tcb& t) {
         // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt segment while
         // data is in flight; an ACK will open the window further.
         if (len < mss && len < avail && pipe > 0)
+            break;
+        // Nagle (RFC 9293 §3.7.4), unless nodelay: a short tail waits while
+        // anything is unacknowledged, so that small writes coalesce.
+        if (!t.nodelay && len < mss && len == avail && !fin && t.snd_nxt > t.snd_una)
             break;
         uint8_t flags = kAck | (fin ? kFin : 0) | (len > 0 && len == avail ? kPsh : 0);
         send_segment(t, t.snd_nxt, len, flags);

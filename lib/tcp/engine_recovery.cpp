@@ -26,6 +26,7 @@ void Engine::init_sending(Tcb& t) {
     t.cc.mss = t.snd_mss;
     t.cc.cwnd = config_.initial_cwnd_segments * t.snd_mss;
     t.cc_ops->init(t.cc);
+    t.nodelay = t.listener && t.listener->nodelay ? *t.listener->nodelay : config_.nodelay;
 }
 
 RttEstimator::Bounds Engine::rtt_bounds() const {

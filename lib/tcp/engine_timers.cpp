@@ -14,6 +14,9 @@ void Engine::run_timers(uint64_t now_us) {
         if (node.owner == TimeWaitTable::kTimerOwner) {
             ++counters_.TCPTimeWaitExpired;
             end_time_wait(*reinterpret_cast<TimeWaitEntry*>(&node));
+        } else if (node.owner == kDelackTimerOwner) {
+            on_delack_timer(*reinterpret_cast<Tcb*>(reinterpret_cast<char*>(&node) -
+                                                    offsetof(Tcb, delack_timer)));
         } else {
             on_timer(*reinterpret_cast<Tcb*>(&node));
         }

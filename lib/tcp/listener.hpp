@@ -46,6 +46,8 @@ struct Listener {
     // Congestion control of its connections (Linux's per-socket
     // TCP_CONGESTION); the engine's tcp.congestion unless set.
     std::optional<CongestionAlgorithm> congestion;
+    // Nagle off for its connections (TCP_NODELAY); tcp.nodelay unless set.
+    std::optional<bool> nodelay;
     uint16_t index = 0;             // its place in the engine's list (set by add_listener)
 
     uint64_t last_cookie_us = 0;    // when this listener last sent a cookie

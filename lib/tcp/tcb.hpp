@@ -97,6 +97,10 @@ enum class CloseReason : uint8_t {
 
 const char* close_reason_name(CloseReason r);
 
+// TimerNode::owner of a TCB's delayed-ACK timer (its main timer has 0, a
+// TIME_WAIT entry's TimeWaitTable::kTimerOwner).
+constexpr uint8_t kDelackTimerOwner = 2;
+
 struct Tcb {
     TimerNode timer;  // must stay first: the wheel hands back &timer
     FlowKey key;
@@ -152,6 +156,7 @@ struct Tcb {
     Rack rack;
     uint64_t rack_timeout_us = 0; // the reordering timer RACK asked for (0: none)
     bool cwnd_limited = false;    // the last send stopped at cwnd: ACKs may grow it
+    bool nodelay = true;          // Nagle off (TCP_NODELAY): the listener's or tcp.nodelay
     // Loss recovery: fast recovery (RFC 6675 with PRR, RFC 6937) or after
     // an RTO (RFC 5681 §3.1, slow start from the loss window), both until
     // SND.UNA passes `recover`.
@@ -167,6 +172,11 @@ struct Tcb {
     bool undo_armed = false;
     Seq undo_marker;
     uint32_t undo_retrans = 0;
+    // Delayed ACKs (engine_delack.cpp, RFC 9293 §3.8.6.3, RFC 5681 §4.2).
+    TimerNode delack_timer;       // owner kDelackTimerOwner; the only second timer
+    uint32_t rcv_unacked = 0;     // in-order bytes received since our last ACK
+    uint16_t rcv_mss = 536;       // the largest segment the peer has sent (Linux's rcv_mss)
+    uint8_t quick_acks = 0;       // segments still to ACK at once (start, loss, reordering)
     // D-SACK to send (RFC 2883 §4): a duplicate segment arrived.
     bool dsack_pending = false;
     SackBlock dsack{};

@@ -15,6 +15,7 @@
 #include "lib/tcp/counters.hpp"
 #include "lib/tcp/engine_config.hpp"
 #include "lib/tcp/listener.hpp"
+#include "lib/tcp/negotiate.hpp"
 #include "lib/tcp/segment.hpp"
 #include "lib/tcp/syncookie.hpp"
 #include "lib/tcp/tcb.hpp"
@@ -164,6 +165,10 @@ private:
     // The same for a TIME_WAIT entry, whose traffic keys are derived again.
     bool ao_accept_time_wait(TimeWaitEntry& tw, const Segment& s);
     void ao_sign_time_wait(TimeWaitEntry& tw, rte_mbuf* m, uint16_t ao_offset);
+
+    // engine_open.cpp: the options a new connection uses (negotiate.hpp)
+    SynOffer our_offer() const;
+    void take_negotiated(Tcb& t, const Negotiated& n);
 
     // engine_input.cpp: SEGMENT ARRIVES
     // reuse_after: the SYN takes over a TIME_WAIT tuple whose SND.NXT it was.

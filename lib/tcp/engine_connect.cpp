@@ -72,7 +72,7 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
     t->ecn_ok = config_.ecn_request;  // an ECN-setup SYN (RFC 3168 §6.1.1)
     t->ao = ao_key_for(raddr, t->key.lport);
     t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &key, sizeof(key)));
-    t->snd_mss = 536;
+    t->snd_mss = kDefaultMss;  // until the SYN-ACK says
     t->user_timeout_us = config_.user_timeout_us;
     init_sending(*t);
     set_state(*t, State::SynSent);
@@ -85,20 +85,14 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
 
 // Takes the options of the peer's SYN or SYN-ACK in an active open.
 void Engine::negotiate_active(Tcb& t, const Segment& s) {
-    uint16_t peer_mss = s.opts.has_mss ? s.opts.mss : 536;
-    t.snd_mss = std::max<uint16_t>(std::min(peer_mss, config_.mss), 64);
-    if (t.ws_ok && s.opts.has_window_scale) {
-        t.snd_wscale = std::min(s.opts.window_scale, kMaxWindowScale);
-    } else {
-        t.ws_ok = false;
-        t.snd_wscale = t.rcv_wscale = 0;
-    }
-    t.sack_ok = t.sack_ok && s.opts.sack_permitted;
-    t.ts_ok = t.ts_ok && s.opts.has_timestamps;
+    SynOffer ours = our_offer();  // what connect() put in our SYN
+    ours.window_scale = t.ws_ok;
+    ours.sack = t.sack_ok;
+    ours.timestamps = t.ts_ok;
+    take_negotiated(t, negotiate(ours, offer_of(s.opts)));
     if (t.ts_ok) {
         t.ts_recent = s.opts.ts_val;
         t.ts_recent_stamp = now_;
-        t.snd_mss -= 12;
     }
     apply_peer_user_timeout(t, s.opts);
     t.irs = s.seq;

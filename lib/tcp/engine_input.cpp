@@ -151,22 +151,12 @@ void Engine::listen_input(Listener& l, Segment& s, const Seq* reuse_after) {
     t->snd_wl1 = s.seq;
     t->snd_wl2 = t->iss;
 
-    // Option negotiation: each one only when both sides offer it.
-    uint16_t peer_mss = s.opts.has_mss ? s.opts.mss : 536;  // RFC 9293 §3.7.1
-    t->snd_mss = std::max<uint16_t>(std::min(peer_mss, config_.mss), 64);
-    if (config_.window_scaling && s.opts.has_window_scale) {
-        t->ws_ok = true;
-        t->snd_wscale = std::min(s.opts.window_scale, kMaxWindowScale);
-        t->rcv_wscale = rcv_wscale_;
-    }
-    t->sack_ok = config_.sack && s.opts.sack_permitted;
+    take_negotiated(*t, negotiate(our_offer(), offer_of(s.opts)));
     t->ecn_ok = config_.ecn_accept && is_ecn_setup_syn(s);  // RFC 3168 §6.1.1
-    if (config_.timestamps && s.opts.has_timestamps) {
-        t->ts_ok = true;
+    if (t->ts_ok) {
         t->ts_recent = s.opts.ts_val;
         t->ts_recent_stamp = now_;
         t->ts_offset = static_cast<uint32_t>(siphash24(config_.ts_key, &s.key, sizeof(s.key)));
-        t->snd_mss -= 12;  // every segment carries the timestamp option
     }
     apply_peer_user_timeout(*t, s.opts);
     if (mkt) {

@@ -18,8 +18,7 @@ bool Engine::cookies_recently_sent(const Listener& l) const {
 }
 
 void Engine::send_cookie_syn_ack(Listener& l, Segment& s) {
-    uint16_t peer_mss = s.opts.has_mss ? s.opts.mss : 536;
-    uint8_t index = SynCookies::mss_index(std::min(peer_mss, config_.mss));
+    uint8_t index = SynCookies::mss_index(std::min(offer_of(s.opts).mss, config_.mss));
     Cookie cookie = cookies_.make(s.key, s.seq, index, now_);
     TcpOptions o;
     o.has_mss = true;
@@ -91,22 +90,25 @@ bool Engine::accept_cookie(Listener& l, Segment& s) {
     t->snd_una = t->iss;
     t->snd_nxt = t->iss + 1;
     t->snd_max = t->snd_nxt;
-    t->snd_mss = SynCookies::kMssTable[grant->mss_index];
-    if (config_.timestamps && s.opts.has_timestamps) {
-        CookieTsOptions kept = SynCookies::decode_ts(s.opts.ts_ecr);
-        t->ts_ok = true;
+    // The peer's SYN offer, as the cookie kept it: the MSS (one of four),
+    // and, encoded in our timestamp that the ACK echoes, the rest.
+    SynOffer peer;
+    peer.mss = SynCookies::kMssTable[grant->mss_index];
+    bool with_ts = config_.timestamps && s.opts.has_timestamps;
+    CookieTsOptions kept = with_ts ? SynCookies::decode_ts(s.opts.ts_ecr) : CookieTsOptions{};
+    if (with_ts) {
+        peer.timestamps = true;
+        peer.window_scale = kept.has_window_scale;
+        peer.wscale = kept.window_scale;
+        peer.sack = kept.sack_permitted;
+    }
+    take_negotiated(*t, negotiate(our_offer(), peer));
+    if (t->ts_ok) {
         t->ts_recent = s.opts.ts_val;
         t->ts_recent_stamp = now_;
         t->ts_offset = grant->ts_offset;
-        t->snd_mss -= 12;
-        if (kept.has_window_scale && config_.window_scaling) {
-            t->ws_ok = true;
-            t->snd_wscale = kept.window_scale;
-            t->rcv_wscale = rcv_wscale_;
-        }
-        t->sack_ok = kept.sack_permitted && config_.sack;
-        t->ecn_ok = kept.ecn && config_.ecn_accept;
     }
+    t->ecn_ok = with_ts && kept.ecn && config_.ecn_accept;
     t->user_timeout_us = config_.user_timeout_us;
     init_sending(*t);
     set_state(*t, State::SynReceived);

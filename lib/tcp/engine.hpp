@@ -173,6 +173,9 @@ private:
     // engine_input.cpp: SEGMENT ARRIVES
     // reuse_after: the SYN takes over a TIME_WAIT tuple whose SND.NXT it was.
     void listen_input(Listener& l, Segment& s, const Seq* reuse_after = nullptr);
+    void listen_ack(Listener& l, Segment& s, const AoKey* mkt);
+    bool admit_syn(Listener& l, Segment& s, const AoKey* mkt);
+    void open_passive(Listener& l, Segment& s, const AoKey* mkt, const Seq* reuse_after);
     void drop(Segment& s, uint64_t Counters::*reason);
     bool invalid_reply_allowed(Tcb& t, const Segment& s, uint64_t Counters::*skipped);
     void answer_invalid(Tcb& t, const Segment& s, uint64_t Counters::*skipped);
@@ -181,7 +184,15 @@ private:
     void send_cookie_syn_ack(Listener& l, Segment& s);
     bool accept_cookie(Listener& l, Segment& s);
     void closed_input(Segment& s);
+    // §3.10.7.4, one function per step (engine_input.cpp)
     void segment_arrives(Tcb& t, Segment& s);
+    bool check_timestamps(Tcb& t, Segment& s);
+    bool handshake_repeated(Tcb& t, Segment& s);
+    bool check_sequence(Tcb& t, Segment& s);
+    void check_rst(Tcb& t, Segment& s);
+    bool check_ack(Tcb& t, Segment& s);
+    void process_text(Tcb& t, Segment& s);
+    void process_fin(Tcb& t, bool has_fin, Seq fin_at);
     // engine_time_wait.cpp
     void time_wait_input(TimeWaitEntry& tw, Segment& s);
     void send_time_wait_ack(TimeWaitEntry& tw);

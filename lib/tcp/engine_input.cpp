@@ -75,7 +75,8 @@ void Engine::closed_input(Segment& s) {
     reply_rst(s);
 }
 
-// §3.10.7.2 LISTEN.
+// §3.10.7.2 LISTEN, in the RFC's order. Absent on purpose: the security
+// check of the third step (see segment_arrives).
 void Engine::listen_input(Listener& l, Segment& s, const Seq* reuse_after) {
     if (s.has(kRst)) {  // first: an incoming RST is ignored
         drop(s, &Counters::TCPListenIgnored);
@@ -84,29 +85,41 @@ void Engine::listen_input(Listener& l, Segment& s, const Seq* reuse_after) {
     // RFC 5925: a peer with a TCP-AO key gets no unsigned answers and no
     // cookies (a cookie ACK could not be checked before its TCB exists).
     const AoKey* mkt = ao_key_for(s.key.raddr, s.key.lport);
-    if (s.has(kAck) && mkt) {
-        drop(s, &Counters::TCPAORequired);
-        return;
-    }
-    if (s.has(kAck)) {
-        // An ACK may complete a handshake we answered with a SYN cookie.
-        if (!s.has(kSyn) && l.cookies != CookieMode::Off && cookies_recently_sent(l)) {
-            if (!accept_cookie(l, s))  // forged, stale or random: nothing is created
-                drop(s, &Counters::SyncookiesFailed);
-            return;
-        }
-        reply_rst(s);  // second: any other ACK is bad here: <SEQ=SEG.ACK><CTL=RST>
+    if (s.has(kAck)) {  // second
+        listen_ack(l, s, mkt);
         return;
     }
     if (!s.has(kSyn)) {  // fourth: other text or control, drop
         drop(s, &Counters::TCPListenIgnored);
         return;
     }
-    // third: SYN.
-    ++counters_.SynsReceived;
+    ++counters_.SynsReceived;  // third: SYN
+    if (admit_syn(l, s, mkt))
+        open_passive(l, s, mkt, reuse_after);
+}
+
+// An ACK at a listener: it may complete a handshake we answered with a SYN
+// cookie; any other is bad here.
+void Engine::listen_ack(Listener& l, Segment& s, const AoKey* mkt) {
+    if (mkt) {
+        drop(s, &Counters::TCPAORequired);
+        return;
+    }
+    if (!s.has(kSyn) && l.cookies != CookieMode::Off && cookies_recently_sent(l)) {
+        if (!accept_cookie(l, s))  // forged, stale or random: nothing is created
+            drop(s, &Counters::SyncookiesFailed);
+        return;
+    }
+    reply_rst(s);  // <SEQ=SEG.ACK><CTL=RST>
+}
+
+// Whether a SYN may open a connection here: signed when it must be, from
+// an admitted peer with room left, and neither answered by a cookie nor
+// beyond a full SYN queue. False when the SYN has been dealt with.
+bool Engine::admit_syn(Listener& l, Segment& s, const AoKey* mkt) {
     if (!ao_verify_syn(mkt, s)) {  // counted by the check
         drop(s, &Counters::ListenDrops);
-        return;
+        return false;
     }
     if (!l.admits(s.key.raddr) || !per_source_admits(l, s.key.raddr)) {
         ++(l.admits(s.key.raddr) ? counters_.TCPPerSourceRejected : counters_.TCPForeignRejected);
@@ -115,18 +128,23 @@ void Engine::listen_input(Listener& l, Segment& s, const Seq* reuse_after) {
             reply_rst(s);
         else
             rte_pktmbuf_free(s.m);  // counted above
-        return;
+        return false;
     }
     if (!mkt && (l.cookies == CookieMode::Always ||
                  (l.cookies == CookieMode::Auto && l.syn_queue_len >= l.cookie_threshold))) {
         send_cookie_syn_ack(l, s);
-        return;
+        return false;
     }
     if (l.syn_queue_len >= l.syn_backlog) {
         ++counters_.ListenDrops;
         drop(s, &Counters::TCPReqQFullDrop);
-        return;
+        return false;
     }
+    return true;
+}
+
+// The SYN opens a connection: SYN_RECEIVED, and our SYN-ACK.
+void Engine::open_passive(Listener& l, Segment& s, const AoKey* mkt, const Seq* reuse_after) {
     Tcb* t = allocate(s.key);
     if (!t) {
         ++counters_.ListenDrops;
@@ -256,7 +274,12 @@ void Engine::challenge_ack(Tcb& t, const Segment& s) {
     mark_dirty(t);
 }
 
-// §3.10.7.4 for SYN_RECEIVED and every synchronized state.
+// §3.10.7.4 for SYN_RECEIVED and every synchronized state, in the RFC's
+// order. Each step either passes the segment on or ends it (dropped with
+// its counter, or taken). Absent on purpose: the third check, security
+// (RFC 9293 no longer defines one for IPv4 without IP options, which the
+// IPv4 layer never passes here), and the sixth, URG (RFC 6093: urgent data
+// is delivered inline, the pointer ignored).
 void Engine::segment_arrives(Tcb& t, Segment& s) {
     if (!ao_accept(t, s)) {  // RFC 5925 §7.3: before anything else looks at it
         rte_pktmbuf_free(s.m);  // counted by the check
@@ -266,96 +289,125 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
         syn_sent_input(t, s);
         return;
     }
-    // RFC 7323 §3.2: once timestamps are agreed, a non-RST segment without
-    // one SHOULD be dropped (it escapes PAWS otherwise).
-    if (t.ts_ok && !s.opts.has_timestamps && !s.has(kRst)) {
-        drop(s, &Counters::PAWSNoTimestamp);
+    if (!check_timestamps(t, s) || handshake_repeated(t, s) || !check_sequence(t, s))
+        return;
+    t.last_rx_us = now_;  // the peer is alive (keepalive)
+    t.keepalive_probes = 0;
+    if (s.has(kRst)) {    // second
+        check_rst(t, s);
         return;
     }
-    // RFC 7323 §5.3: PAWS comes before the sequence check.
-    if (t.ts_ok && !s.has(kRst) && paws_reject(t, s)) {
+    if (s.has(kSyn)) {    // fourth: RFC 5961 §4.2, a challenge ACK
+        challenge_ack(t, s);
+        drop(s, &Counters::TCPSYNChallenge);
+        return;
+    }
+    if (!check_ack(t, s)) // fifth
+        return;
+    bool has_fin = s.has(kFin);
+    Seq fin_at = s.seq + s.payload_len;
+    process_text(t, s);   // seventh
+    if (!t.released)
+        process_fin(t, has_fin, fin_at);  // eighth
+}
+
+// RFC 7323 §3.2: once timestamps are agreed, a non-RST segment without one
+// SHOULD be dropped (it escapes PAWS otherwise); §5.3: PAWS comes before
+// the sequence check.
+bool Engine::check_timestamps(Tcb& t, Segment& s) {
+    if (!t.ts_ok || s.has(kRst))
+        return true;
+    if (!s.opts.has_timestamps) {
+        drop(s, &Counters::PAWSNoTimestamp);
+        return false;
+    }
+    if (paws_reject(t, s)) {
         answer_invalid(t, s, &Counters::TCPACKSkippedPAWS);
         drop(s, &Counters::PAWSEstab);
-        return;
+        return false;
     }
-    // A retransmitted SYN for a half-open connection: our SYN-ACK was lost.
-    if (t.state == State::SynReceived && s.has(kSyn) && !s.has(kAck) && s.seq == t.irs) {
+    return true;
+}
+
+// SYN_RECEIVED only: the peer repeats its part of the handshake. Returns
+// true when the segment was taken.
+bool Engine::handshake_repeated(Tcb& t, Segment& s) {
+    if (t.state != State::SynReceived || !s.has(kSyn) || s.has(kRst))
+        return false;
+    // A retransmitted SYN: our SYN-ACK was lost.
+    if (!s.has(kAck) && s.seq == t.irs) {
         rte_pktmbuf_free(s.m);
         send_syn_ack(t);
-        return;
+        return true;
     }
     // Simultaneous open (RFC 9293 Figure 8, step 6): the peer's SYN,ACK
     // repeats its SYN and acknowledges ours. Strictly the SYN is old and
     // would only draw an ACK; like Linux, take it as the ACK it carries.
-    if (t.state == State::SynReceived && s.has(kSyn) && s.has(kAck) && !s.has(kRst) &&
-        s.seq + 1 == t.rcv_nxt && s.ack == t.snd_nxt) {
+    if (s.has(kAck) && s.seq + 1 == t.rcv_nxt && s.ack == t.snd_nxt) {
         if (establish(t, s) && !t.released) {
             t.ack_now = true;
             mark_dirty(t);
         }
         rte_pktmbuf_free(s.m);
-        return;
+        return true;
     }
-    // first: sequence number acceptability.
-    if (!acceptable(t, s)) {
-        if (s.has(kRst)) {
-            drop(s, &Counters::TCPRstOutOfWindow);
-            return;
-        }
-        if (s.has(kSyn)) {  // RFC 5961 §4.2: whatever its sequence number
-            challenge_ack(t, s);
-            drop(s, &Counters::TCPSYNChallenge);
-            return;
-        }
-        answer_invalid(t, s, &Counters::TCPACKSkippedSeq);
-        drop(s, &Counters::TCPSeqOutOfWindow);
-        return;
-    }
-    t.last_rx_us = now_;  // the peer is alive (keepalive)
-    t.keepalive_probes = 0;
-    // second: RST. RFC 5961 §3.2: only an exact match resets; an in-window
-    // RST gets a challenge ACK, so a blind attacker must guess RCV.NXT.
+    return false;
+}
+
+// first: sequence number acceptability.
+bool Engine::check_sequence(Tcb& t, Segment& s) {
+    if (acceptable(t, s))
+        return true;
     if (s.has(kRst)) {
-        // A TIME_WAIT that waits for its service to read (end_connection)
-        // keeps RFC 1337 as the compact entry does.
-        if (t.state == State::TimeWait && config_.rfc1337) {
-            drop(s, &Counters::TCPTimeWaitRstIgnored);
-            return;
-        }
-        if (s.seq != t.rcv_nxt) {
-            challenge_ack(t, s);
-            drop(s, &Counters::TCPRstInWindow);
-            return;
-        }
-        rte_pktmbuf_free(s.m);
-        ++counters_.InRsts;
-        if (t.state == State::SynReceived) {
-            ++counters_.AttemptFails;  // passive open: back to LISTEN
-        } else if (t.state == State::Established || t.state == State::CloseWait) {
-            ++counters_.EstabResets;
-        }
-        close_connection(t, CloseReason::Reset);
-        return;
-    }
-    // fourth: SYN in a synchronized state. RFC 5961 §4.2: challenge ACK.
-    if (s.has(kSyn)) {
+        drop(s, &Counters::TCPRstOutOfWindow);
+    } else if (s.has(kSyn)) {  // RFC 5961 §4.2: whatever its sequence number
         challenge_ack(t, s);
         drop(s, &Counters::TCPSYNChallenge);
+    } else {
+        answer_invalid(t, s, &Counters::TCPACKSkippedSeq);
+        drop(s, &Counters::TCPSeqOutOfWindow);
+    }
+    return false;
+}
+
+// second: RST. RFC 5961 §3.2: only an exact match resets; an in-window RST
+// gets a challenge ACK, so a blind attacker must guess RCV.NXT.
+void Engine::check_rst(Tcb& t, Segment& s) {
+    // A TIME_WAIT that waits for its service to read (end_connection)
+    // keeps RFC 1337 as the compact entry does.
+    if (t.state == State::TimeWait && config_.rfc1337) {
+        drop(s, &Counters::TCPTimeWaitRstIgnored);
         return;
     }
-    // fifth: ACK. A segment without it is dropped.
+    if (s.seq != t.rcv_nxt) {
+        challenge_ack(t, s);
+        drop(s, &Counters::TCPRstInWindow);
+        return;
+    }
+    rte_pktmbuf_free(s.m);
+    ++counters_.InRsts;
+    if (t.state == State::SynReceived) {
+        ++counters_.AttemptFails;  // passive open: back to LISTEN
+    } else if (t.state == State::Established || t.state == State::CloseWait) {
+        ++counters_.EstabResets;
+    }
+    close_connection(t, CloseReason::Reset);
+}
+
+// fifth: ACK. Returns false when the segment ended here.
+bool Engine::check_ack(Tcb& t, Segment& s) {
     if (!s.has(kAck)) {
         drop(s, &Counters::TCPAckMissing);
-        return;
+        return false;
     }
     if (t.state == State::SynReceived) {
         if (!(t.snd_una < s.ack && s.ack <= t.snd_nxt)) {
             reply_rst(s);  // <SEQ=SEG.ACK><CTL=RST>
-            return;
+            return false;
         }
         if (!establish(t, s) || t.released) {
             rte_pktmbuf_free(s.m);  // counted by establish (ListenOverflows)
-            return;
+            return false;
         }
     }
     if (t.ecn_ok)
@@ -365,12 +417,12 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     if (s.ack > t.snd_max) {
         challenge_ack(t, s);
         drop(s, &Counters::TCPAckTooNew);
-        return;
+        return false;
     }
     if (s.ack < t.snd_una - t.max_snd_wnd) {
         challenge_ack(t, s);
         drop(s, &Counters::TCPAckTooOld);
-        return;
+        return false;
     }
     // RFC 7323 §4.3: remember TSval of the segment that covers Last.ACK.sent.
     if (t.ts_ok && s.opts.has_timestamps && s.seq <= t.last_ack_sent &&
@@ -381,40 +433,43 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
     process_ack(t, s);
     if (t.released || t.state == State::TimeWait) {
         rte_pktmbuf_free(s.m);
-        return;
+        return false;
     }
     if (t.ecn_ok && s.has(kEce))
         ecn_echo_received(t, flight_before);
-    // seventh: segment text, in the states that still receive.
-    bool has_fin = s.has(kFin);
-    Seq fin_at = s.seq + s.payload_len;
-    if (s.payload_len > 0 &&
-        (t.state == State::Established || t.state == State::FinWait1 ||
-         t.state == State::FinWait2)) {
-        if (t.app_closed) {
-            // RFC 1122 4.2.2.13: data for a closed application is lost; say so.
-            ++counters_.TCPAbortOnData;
-            rte_pktmbuf_free(s.m);
-            send_rst(t);
-            close_connection(t, CloseReason::Refused);
-            return;
-        }
-        receive_data(t, s);  // takes the mbuf
-    } else {
+    return true;
+}
+
+// seventh: segment text, in the states that still receive. Takes the mbuf.
+void Engine::process_text(Tcb& t, Segment& s) {
+    bool receiving = t.state == State::Established || t.state == State::FinWait1 ||
+                     t.state == State::FinWait2;
+    if (s.payload_len == 0 || !receiving) {
         if (s.payload_len > 0) {  // after the peer's FIN: nothing new can arrive
             t.ack_now = true;
             mark_dirty(t);
         }
         rte_pktmbuf_free(s.m);
-    }
-    if (t.released)
         return;
-    // eighth: FIN, once everything before it has arrived. One beyond a hole
-    // is remembered (its data waits in the reassembly queue) and taken when
-    // the hole fills, so the peer need not retransmit it.
-    if (has_fin && fin_at > t.rcv_nxt && !t.peer_fin &&
-        (t.state == State::Established || t.state == State::FinWait1 ||
-         t.state == State::FinWait2)) {
+    }
+    if (t.app_closed) {
+        // RFC 1122 4.2.2.13: data for a closed application is lost; say so.
+        ++counters_.TCPAbortOnData;
+        rte_pktmbuf_free(s.m);
+        send_rst(t);
+        close_connection(t, CloseReason::Refused);
+        return;
+    }
+    receive_data(t, s);
+}
+
+// eighth: FIN, once everything before it has arrived. One beyond a hole is
+// remembered (its data waits in the reassembly queue) and taken when the
+// hole fills, so the peer need not retransmit it.
+void Engine::process_fin(Tcb& t, bool has_fin, Seq fin_at) {
+    bool receiving = t.state == State::Established || t.state == State::FinWait1 ||
+                     t.state == State::FinWait2;
+    if (has_fin && fin_at > t.rcv_nxt && !t.peer_fin && receiving) {
         t.peer_fin_ahead = true;
         t.peer_fin_at = fin_at;
         t.ack_now = true;  // a duplicate ACK: the hole is still there

@@ -99,132 +99,73 @@ public:
     const EngineConfig& config() const { return config_; }
 
 private:
-    // engine.cpp: table, pool, lifecycle
+    // Where each concern lives: one file per concern, declared here in the
+    // same groups. The value types the sending side is built from have
+    // their own headers: rtt_estimator.hpp, congestion.hpp (newreno.cpp,
+    // cubic.cpp, hystart.hpp), scoreboard.hpp, rack.hpp, negotiate.hpp.
+
+    // engine.cpp: the table, the TCB pool, state changes and their end
     Tcb* allocate(const FlowKey& key);
     void set_state(Tcb& t, State next);
     void close_connection(Tcb& t, CloseReason reason);
     void release(Tcb& t);
     void mark_dirty(Tcb& t);
-    void enter_time_wait(Tcb& t);
-    // Both FINs are through: TIME_WAIT (time_wait) or CLOSED, once the
-    // service has read what the connection received (engine_time_wait.cpp).
-    void end_connection(Tcb& t, bool time_wait);
     void notify_closed(Tcb& t, CloseReason reason);
     void arm_timer(Tcb& t, TimerKind kind, uint64_t delay_us);
-    // With data in flight: a loss probe first when TLP applies, else the RTO.
-    void arm_retransmit_timer(Tcb& t);
-    // Nothing outstanding: the keepalive timer if enabled, else none.
-    void arm_idle_timer(Tcb& t);
-    void on_keepalive_timer(Tcb& t);
-    // The RTO, cut short where the user timeout (RFC 5482) runs out first.
-    uint64_t retransmit_delay(const Tcb& t) const;
-    void apply_peer_user_timeout(Tcb& t, const TcpOptions& opts);
     void cancel_timer(Tcb& t);
     uint32_t make_isn(const FlowKey& key) const;
     uint32_t ts_now(const Tcb& t) const;
+    Listener* find_listener(uint32_t addr, uint16_t port);
 
-    // engine_memory.cpp: what connection queues hold (Linux's truesize
-    // charging and tcp_mem pressure, in mbufs)
-    void account(Tcb& t);
-    uint32_t rcv_mem(const Tcb& t) const;
-    bool rcv_mem_admits(Tcb& t, bool in_order);
-    uint32_t receive_space(const Tcb& t) const;
-    void reclaim_memory();
-
-    // engine_limits.cpp: what one peer or one closed connection may hold
-    bool per_source_admits(const Listener& l, uint32_t raddr) const;
-    void per_source_add(Tcb& t);
-    void per_source_remove(Tcb& t);
-    void become_orphan(Tcb& t);
-    // Whether an orphan has had its retries (and must be aborted now).
-    bool orphan_gave_up(const Tcb& t, uint32_t attempts) const;
-    // Idle timeout of the connection's listener (0: none).
-    uint64_t idle_limit(const Tcb& t) const;
-
-    // engine_delack.cpp: delayed and quick ACKs
-    void start_quick_acks(Tcb& t);
-    void owe_ack(Tcb& t, uint32_t len, bool urgent);
-    void ack_sent(Tcb& t);
-    void on_delack_timer(Tcb& t);
-
-    // engine_ao.cpp: TCP-AO (RFC 5925)
-    const AoKey* ao_key_for(uint32_t peer, uint16_t local_port) const;
-    // Checking a segment against the keys that cover its peer (none:
-    // covering is nullptr); false (counted) when it must be dropped.
-    const AoKey* ao_key_for_keyid(const Segment& s) const;
-    const AoKey* ao_send_key_wanted(const AoKey* current, const Segment& s) const;
-    template <typename Derive>
-    const AoKey* ao_check(const AoKey* covering, const Segment& s, uint32_t sne, bool* no_ao,
-                          Derive&& derive);
-    bool ao_verify_syn(const AoKey* covering, const Segment& s);
-    bool ao_accept(Tcb& t, const Segment& s);
-    // Both ISNs known: the connection's traffic keys (RFC 5925 §5.2).
-    void ao_start(Tcb& t);
-    // Signs a segment built in m (whole datagram) at ao_offset in the TCP header.
-    void ao_sign(Tcb& t, rte_mbuf* m, Seq seq, uint8_t flags, uint16_t ao_offset);
-    // The same for a TIME_WAIT entry, whose traffic keys are derived again.
-    bool ao_accept_time_wait(TimeWaitEntry& tw, const Segment& s);
-    void ao_sign_time_wait(TimeWaitEntry& tw, rte_mbuf* m, uint16_t ao_offset);
-
-    // engine_open.cpp: the options a new connection uses (negotiate.hpp)
-    SynOffer our_offer() const;
-    void take_negotiated(Tcb& t, const Negotiated& n);
-
-    // engine_input.cpp: SEGMENT ARRIVES
+    // engine_input.cpp: SEGMENT ARRIVES (RFC 9293 §3.10.7), step by step
+    void closed_input(Segment& s);
     // reuse_after: the SYN takes over a TIME_WAIT tuple whose SND.NXT it was.
     void listen_input(Listener& l, Segment& s, const Seq* reuse_after = nullptr);
     void listen_ack(Listener& l, Segment& s, const AoKey* mkt);
     bool admit_syn(Listener& l, Segment& s, const AoKey* mkt);
     void open_passive(Listener& l, Segment& s, const AoKey* mkt, const Seq* reuse_after);
+    void segment_arrives(Tcb& t, Segment& s);
+    bool check_timestamps(Tcb& t, Segment& s);
+    bool paws_reject(Tcb& t, const Segment& s);
+    bool handshake_repeated(Tcb& t, Segment& s);
+    bool check_sequence(Tcb& t, Segment& s);
+    bool acceptable(const Tcb& t, const Segment& s) const;
+    void check_rst(Tcb& t, Segment& s);
+    bool check_ack(Tcb& t, Segment& s);
+    bool establish(Tcb& t, const Segment& s);
+    void process_ack(Tcb& t, const Segment& s);
+    void process_text(Tcb& t, Segment& s);
+    void receive_data(Tcb& t, Segment& s);
+    rte_mbuf* adopt(rte_mbuf* m);
+    void process_fin(Tcb& t, bool has_fin, Seq fin_at);
+    void receive_fin(Tcb& t);
+    // Every segment that is not taken ends here, with its counter (as
+    // Linux's skb_drop_reason).
     void drop(Segment& s, uint64_t Counters::*reason);
+    // Replies to invalid segments and challenge ACKs (RFC 5961), rate limited.
     bool invalid_reply_allowed(Tcb& t, const Segment& s, uint64_t Counters::*skipped);
     void answer_invalid(Tcb& t, const Segment& s, uint64_t Counters::*skipped);
-    // engine_syncookie.cpp
+    void challenge_ack(Tcb& t, const Segment& s);
+
+    // engine_open.cpp: the options a new connection uses (negotiate.hpp),
+    // and the peer's User Timeout Option (RFC 5482)
+    SynOffer our_offer() const;
+    void take_negotiated(Tcb& t, const Negotiated& n);
+    void apply_peer_user_timeout(Tcb& t, const TcpOptions& opts);
+
+    // engine_syncookie.cpp: stateless SYN-ACKs and the ACKs that prove them
     bool cookies_recently_sent(const Listener& l) const;
     void send_cookie_syn_ack(Listener& l, Segment& s);
     bool accept_cookie(Listener& l, Segment& s);
-    void closed_input(Segment& s);
-    // §3.10.7.4, one function per step (engine_input.cpp)
-    void segment_arrives(Tcb& t, Segment& s);
-    bool check_timestamps(Tcb& t, Segment& s);
-    bool handshake_repeated(Tcb& t, Segment& s);
-    bool check_sequence(Tcb& t, Segment& s);
-    void check_rst(Tcb& t, Segment& s);
-    bool check_ack(Tcb& t, Segment& s);
-    void process_text(Tcb& t, Segment& s);
-    void process_fin(Tcb& t, bool has_fin, Seq fin_at);
-    // engine_time_wait.cpp
-    void time_wait_input(TimeWaitEntry& tw, Segment& s);
-    void send_time_wait_ack(TimeWaitEntry& tw);
-    void end_time_wait(TimeWaitEntry& tw);
-    bool acceptable(const Tcb& t, const Segment& s) const;
-    bool paws_reject(Tcb& t, const Segment& s);
-    void ecn_receiver(Tcb& t, const Segment& s);
-    void ecn_echo_received(Tcb& t, uint32_t flight);
-    // A SYN that asks for ECN: ECE and CWR both set (RFC 3168 §6.1.1).
-    static bool is_ecn_setup_syn(const Segment& s) { return s.has(kEce) && s.has(kCwr); }
-    bool establish(Tcb& t, const Segment& s);
-    void process_ack(Tcb& t, const Segment& s);
-    void receive_data(Tcb& t, Segment& s);
-    rte_mbuf* adopt(rte_mbuf* m);
-    void receive_fin(Tcb& t);
-    void challenge_ack(Tcb& t, const Segment& s);
-    Listener* find_listener(uint32_t addr, uint16_t port);
 
-    // engine_shutdown.cpp
-    void shutdown_connection(Tcb& t);
-    bool service_finished(const Tcb& t) const;
-    void drop_time_wait();
-
-    // engine_connect.cpp
+    // engine_connect.cpp: active open (SYN_SENT)
     uint16_t pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport);
     void negotiate_active(Tcb& t, const Segment& s);
     void syn_sent_input(Tcb& t, Segment& s);
 
-    // engine_output.cpp: building and sending segments
+    // engine_output.cpp: deciding what to send and building segments
     void output(Tcb& t);
     void send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags);
-    uint8_t ecn_marking(Tcb& t, Seq seq, uint32_t len, uint8_t& flags);
     // Builds and sends one segment; returns where len payload bytes go, or
     // nullptr (counted) when no mbuf was free. ecn is the IPv4 ECN field.
     uint8_t* emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
@@ -237,17 +178,12 @@ private:
     // room), so that they can be written there directly; nullptr when the
     // buffer is too small.
     uint8_t* reply_options_in_place(Segment& s);
-    void advertise_user_timeout(TcpOptions& o) const;
     void reply_in_place(Segment& s, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                         const uint8_t* options, size_t options_len);
+    void advertise_user_timeout(TcpOptions& o) const;
     uint16_t advertise_window(Tcb& t);
     uint8_t sack_room(const Tcb& t, uint32_t len) const;
     uint32_t effective_mss(const Tcb& t) const;
-
-    // engine_timers.cpp
-    void on_timer(Tcb& t);
-    void on_retransmit_timeout(Tcb& t);
-    void on_persist_timer(Tcb& t);
 
     // engine_recovery.cpp: what ACKs teach the sender; loss detection
     // (RACK-TLP, duplicate ACKs, RTO), recovery with PRR, D-SACK undo
@@ -270,6 +206,82 @@ private:
     void on_reorder_timer(Tcb& t);
     void send_loss_probe(Tcb& t);
     void start_rto_recovery(Tcb& t);
+
+    // engine_delack.cpp: delayed and quick ACKs
+    void start_quick_acks(Tcb& t);
+    void owe_ack(Tcb& t, uint32_t len, bool urgent);
+    void ack_sent(Tcb& t);
+    void on_delack_timer(Tcb& t);
+
+    // engine_ecn.cpp: ECN (RFC 3168)
+    void ecn_receiver(Tcb& t, const Segment& s);
+    void ecn_echo_received(Tcb& t, uint32_t flight);
+    uint8_t ecn_marking(Tcb& t, Seq seq, uint32_t len, uint8_t& flags);
+    // A SYN that asks for ECN: ECE and CWR both set (RFC 3168 §6.1.1).
+    static bool is_ecn_setup_syn(const Segment& s) { return s.has(kEce) && s.has(kCwr); }
+
+    // engine_timers.cpp: the RTO, persist, keepalive and idle timers
+    void on_timer(Tcb& t);
+    void on_retransmit_timeout(Tcb& t);
+    void on_persist_timer(Tcb& t);
+    // With data in flight: a loss probe first when TLP applies, else the RTO.
+    void arm_retransmit_timer(Tcb& t);
+    // Nothing outstanding: the keepalive timer if enabled, else none.
+    void arm_idle_timer(Tcb& t);
+    void on_keepalive_timer(Tcb& t);
+    // The RTO, cut short where the user timeout (RFC 5482) runs out first.
+    uint64_t retransmit_delay(const Tcb& t) const;
+
+    // engine_time_wait.cpp: the end of a connection and TIME_WAIT
+    void enter_time_wait(Tcb& t);
+    // Both FINs are through: TIME_WAIT (time_wait) or CLOSED, once the
+    // service has read what the connection received.
+    void end_connection(Tcb& t, bool time_wait);
+    void time_wait_input(TimeWaitEntry& tw, Segment& s);
+    void send_time_wait_ack(TimeWaitEntry& tw);
+    void end_time_wait(TimeWaitEntry& tw);
+
+    // engine_memory.cpp: what connection queues hold (Linux's truesize
+    // charging and tcp_mem pressure, in mbufs)
+    void account(Tcb& t);
+    uint32_t rcv_mem(const Tcb& t) const;
+    bool rcv_mem_admits(Tcb& t, bool in_order);
+    uint32_t receive_space(const Tcb& t) const;
+    void reclaim_memory();
+
+    // engine_limits.cpp: what one peer or one closed connection may hold
+    bool per_source_admits(const Listener& l, uint32_t raddr) const;
+    void per_source_add(Tcb& t);
+    void per_source_remove(Tcb& t);
+    void become_orphan(Tcb& t);
+    // Whether an orphan has had its retries (and must be aborted now).
+    bool orphan_gave_up(const Tcb& t, uint32_t attempts) const;
+    // Idle timeout of the connection's listener (0: none).
+    uint64_t idle_limit(const Tcb& t) const;
+
+    // engine_shutdown.cpp: stopping (SIGINT/SIGTERM)
+    void shutdown_connection(Tcb& t);
+    bool service_finished(const Tcb& t) const;
+    void drop_time_wait();
+
+    // engine_ao.cpp: TCP-AO (RFC 5925)
+    const AoKey* ao_key_for(uint32_t peer, uint16_t local_port) const;
+    // Checking a segment against the keys that cover its peer (none:
+    // covering is nullptr); false (counted) when it must be dropped.
+    const AoKey* ao_key_for_keyid(const Segment& s) const;
+    const AoKey* ao_send_key_wanted(const AoKey* current, const Segment& s) const;
+    template <typename Derive>
+    const AoKey* ao_check(const AoKey* covering, const Segment& s, uint32_t sne, bool* no_ao,
+                          Derive&& derive);
+    bool ao_verify_syn(const AoKey* covering, const Segment& s);
+    bool ao_accept(Tcb& t, const Segment& s);
+    // Both ISNs known: the connection's traffic keys (RFC 5925 §5.2).
+    void ao_start(Tcb& t);
+    // Signs a segment built in m (whole datagram) at ao_offset in the TCP header.
+    void ao_sign(Tcb& t, rte_mbuf* m, Seq seq, uint8_t flags, uint16_t ao_offset);
+    // The same for a TIME_WAIT entry, whose traffic keys are derived again.
+    bool ao_accept_time_wait(TimeWaitEntry& tw, const Segment& s);
+    void ao_sign_time_wait(TimeWaitEntry& tw, rte_mbuf* m, uint16_t ao_offset);
 
     EngineConfig config_;
     Counters& counters_;

@@ -525,37 +525,6 @@ bool Engine::establish(Tcb& t, const Segment& s) {
     return true;
 }
 
-// RFC 3168 §6.1.3, receiver side: a CE mark is echoed in ECE on every ACK
-// until the peer's CWR says it has reduced its window. A CWR that is itself
-// marked starts the echo again.
-void Engine::ecn_receiver(Tcb& t, const Segment& s) {
-    if (s.has(kCwr))
-        t.ece_pending = false;
-    if (s.ip_ecn == kEcnCe) {
-        ++counters_.InCEPkts;
-        t.ece_pending = true;
-        t.ack_now = true;  // tell the sender soon
-        mark_dirty(t);
-    }
-}
-
-// RFC 3168 §6.1.2, sender side: ECE halves the window as a loss would, once
-// per window of data and not during loss recovery (which has reduced it
-// already). Runs after the ACK's own processing, so that the ACK does not
-// grow the window it has just cut. flight is what was out before the ACK.
-void Engine::ecn_echo_received(Tcb& t, uint32_t flight) {
-    // Until SND.UNA passes the reduction point, ECE may still echo the same
-    // event: the receiver stops only once our CWR segment (sent at or after
-    // that point) arrives.
-    if (t.in_recovery || t.snd_una <= t.ecn_recover)
-        return;
-    congestion::on_congestion(*t.cc_ops, t.cc, flight, now_);
-    t.cc.cwnd = t.cc.ssthresh;
-    t.cwr_pending = true;
-    t.ecn_recover = t.snd_max;
-    ++counters_.TCPECNCwndReduced;
-}
-
 void Engine::process_ack(Tcb& t, const Segment& s) {
     if (s.ack < t.snd_una)
         return;  // an old duplicate: nothing to learn from it

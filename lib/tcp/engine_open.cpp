@@ -1,6 +1,8 @@
 // The options a new connection uses, the same for its three openings
 // (LISTEN, a SYN cookie's ACK, SYN_SENT): negotiate.hpp decides, these
 // put what we offer in and the result into the TCB.
+#include <algorithm>
+
 #include "lib/tcp/engine.hpp"
 
 namespace tcpterm::tcp {
@@ -22,6 +24,17 @@ void Engine::take_negotiated(Tcb& t, const Negotiated& n) {
     t.rcv_wscale = n.rcv_wscale;
     t.sack_ok = n.sack_ok;
     t.ts_ok = n.ts_ok;
+}
+
+// RFC 5482 §3.1: USER_TIMEOUT = min(U_LIMIT, max(ADV_UTO, L_LIMIT)) when the
+// peer advertised one and we let it change ours.
+void Engine::apply_peer_user_timeout(Tcb& t, const TcpOptions& opts) {
+    t.user_timeout_us = config_.user_timeout_us;
+    if (!opts.has_user_timeout || !config_.uto_accept || opts.user_timeout == 0)
+        return;
+    uint64_t adv = uint64_t{opts.user_timeout} * (opts.user_timeout_minutes ? 60 : 1) * 1'000'000;
+    t.user_timeout_us = std::min(config_.uto_max_us, std::max(adv, config_.uto_min_us));
+    ++counters_.TCPUserTimeoutReceived;
 }
 
 }  // namespace tcpterm::tcp

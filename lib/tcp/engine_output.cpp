@@ -200,32 +200,6 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
     out_.send_datagram(m);
 }
 
-// RFC 3168 §6.1: the TCP flags and IP codepoint of a segment on a connection
-// that uses (or, in SYN_SENT, asks for) ECN. Adds ECE/CWR to flags; returns
-// the ECN field for the IPv4 header.
-uint8_t Engine::ecn_marking(Tcb& t, Seq seq, uint32_t len, uint8_t& flags) {
-    if (flags & kSyn) {
-        if (seq < t.snd_max) {  // a retransmitted SYN or SYN-ACK: perhaps ECN is
-            t.ecn_ok = false;   // what a middlebox drops; go on without (§6.1.1.1)
-            return kNotEct;
-        }
-        flags |= (flags & kAck) ? kEce : (kEce | kCwr);  // ECN-setup SYN-ACK / SYN
-        return kNotEct;         // never ECT on a SYN or SYN-ACK (§6.1.1)
-    }
-    if (flags & kRst)
-        return kNotEct;
-    if (t.ece_pending)
-        flags |= kEce;          // until the peer says CWR (§6.1.3)
-    // New data only: not pure ACKs, window probes or retransmissions (§6.1.5, §6.1.6).
-    if (len == 0 || seq < t.snd_max)
-        return kNotEct;
-    if (t.cwr_pending) {
-        flags |= kCwr;
-        t.cwr_pending = false;
-    }
-    return kEct0;
-}
-
 void Engine::send_syn_ack(Tcb& t) {
     send_segment(t, t.iss, 0, kSyn | kAck);
     t.snd_nxt = t.iss + 1;

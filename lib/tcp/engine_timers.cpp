@@ -139,17 +139,6 @@ uint64_t Engine::retransmit_delay(const Tcb& t) const {
     return std::max<uint64_t>(std::min(t.rtt.rto_us(), left), config_.timer_tick_us);
 }
 
-// RFC 5482 §3.1: USER_TIMEOUT = min(U_LIMIT, max(ADV_UTO, L_LIMIT)) when the
-// peer advertised one and we let it change ours.
-void Engine::apply_peer_user_timeout(Tcb& t, const TcpOptions& opts) {
-    t.user_timeout_us = config_.user_timeout_us;
-    if (!opts.has_user_timeout || !config_.uto_accept || opts.user_timeout == 0)
-        return;
-    uint64_t adv = uint64_t{opts.user_timeout} * (opts.user_timeout_minutes ? 60 : 1) * 1'000'000;
-    t.user_timeout_us = std::min(config_.uto_max_us, std::max(adv, config_.uto_min_us));
-    ++counters_.TCPUserTimeoutReceived;
-}
-
 void Engine::arm_retransmit_timer(Tcb& t) {
     // RFC 8985 §7.2: PTO = 2 * SRTT, only with an RTT sample, outside
     // recovery, once per episode, and never later than the RTO itself.

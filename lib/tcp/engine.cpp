@@ -343,7 +343,10 @@ void Engine::consume(Tcb& c, size_t n) {
     // Window update once the window could open by a useful amount (RFC 9293
     // §3.8.6.2.2 receiver-side SWS avoidance). Not while the end waits for
     // the service: the peer has finished, and may have closed (a RST back).
-    Seq right = c.rcv_nxt + receive_space(c);
+    // (No further than the window field can say: without window scaling
+    // the space beyond 64 KiB cannot be advertised, and an ACK owed for it
+    // would move nothing.)
+    Seq right = c.rcv_nxt + std::min<uint32_t>(receive_space(c), uint32_t{65535} << c.rcv_wscale);
     uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, 2u * config_.mss);
     if (!c.end_deferred && right - c.rcv_adv >= static_cast<int32_t>(threshold)) {
         c.ack_now = true;

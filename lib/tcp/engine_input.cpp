@@ -364,6 +364,13 @@ bool Engine::check_sequence(Tcb& t, Segment& s) {
         challenge_ack(t, s);
         drop(s, &Counters::TCPSYNChallenge);
     } else {
+        if (t.sack_ok && s.payload_len > 0 && s.seq + s.payload_len <= t.rcv_nxt) {
+            // All of it arrived before: the D-SACK (RFC 2883 §4) lets the
+            // sender undo a needless retransmission.
+            t.dsack = SackBlock{s.seq.v, (s.seq + s.payload_len).v};
+            t.dsack_pending = true;
+            ++counters_.TCPDSACKOldSent;
+        }
         answer_invalid(t, s, &Counters::TCPACKSkippedSeq);
         drop(s, &Counters::TCPSeqOutOfWindow);
     }

@@ -27,9 +27,8 @@ namespace {
 struct Sender : Established {
     explicit Sender(const tcp::EngineConfig& cfg = EngineHarness::default_config(),
                     bool sack = true)
-        : Established(cfg, sack), mss(svc.conn->snd_mss), base(iss + 1) {}
+        : Established(cfg, sack), t(svc.conn), mss(t->snd_mss), base(iss + 1) {}
 
-    tcp::Tcb* t() { return svc.conn; }
     uint32_t seg(uint32_t i) const { return base + i * mss; }
 
     // The service writes `bytes`; the engine sends what it may.
@@ -37,6 +36,37 @@ struct Sender : Established {
         std::string blob(bytes, 'r');
         REQUIRE(h.engine->send(*svc.conn, blob.data(), blob.size()) == bytes);
         h.engine->flush(h.now_us);
+    }
+    // The service writes `segments` full-sized segments; `sent` of them go
+    // at once, and the clock moves on by `ms` (the peer's answers come then).
+    void flight(uint32_t segments, size_t sent, uint64_t ms = 10) {
+        write(segments * mss);
+        REQUIRE(drain().size() == sent);
+        h.now_us += ms * 1000;
+    }
+    // Delivers the peer's segment; returns what the engine sent in answer.
+    std::vector<Sent> answer(const SegmentSpec& s) {
+        h.deliver(s);
+        return drain();
+    }
+    // ms pass with the timers running: nothing goes.
+    void quiet(uint64_t ms) {
+        h.advance_ms(ms);
+        CHECK(h.nothing_sent());
+    }
+    // The peer's segment draws exactly one full-sized segment: segment i again.
+    void resends(const SegmentSpec& s, uint32_t i) {
+        auto out = answer(s);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].seq.v == seg(i));
+        CHECK(out[0].payload.size() == mss);
+    }
+    // The counters of fast recovery so far.
+    void recoveries(uint64_t retrans, uint64_t fast, uint64_t sack, uint64_t reno) {
+        CHECK(h.counters.RetransSegs == retrans);
+        CHECK(h.counters.TCPFastRetrans == fast);
+        CHECK(h.counters.TCPSackRecovery == sack);
+        CHECK(h.counters.TCPRenoRecovery == reno);
     }
     std::vector<Sent> drain() {
         std::vector<Sent> out;
@@ -62,9 +92,10 @@ struct Sender : Established {
         a.window = window;
         h.deliver(a);
         base += 3;
-        REQUIRE(t()->rtt.srtt_us() == ms * 1000);
+        REQUIRE(t->rtt.srtt_us() == ms * 1000);
     }
 
+    tcp::Tcb* const t;
     uint32_t mss;
     uint32_t base;
 };
@@ -88,118 +119,97 @@ std::vector<uint32_t> starts(const std::vector<Sent>& segments) {
 TEST_CASE("cwnd: slow start grows the window by the bytes each ACK delivers, congestion "
           "avoidance by about one MSS a window (RFC 5681 §3.1, NewReno)", "[tcp][recovery]") {
     Sender c(newreno_config(), false);
-    tcp::Tcb* t = c.t();
-    REQUIRE(t->cc_ops->algorithm() == tcp::CongestionAlgorithm::NewReno);
-    REQUIRE(t->cc.cwnd == 10 * c.mss);  // RFC 6928
+    REQUIRE(c.t->cc_ops->algorithm() == tcp::CongestionAlgorithm::NewReno);
+    REQUIRE(c.t->cc.cwnd == 10 * c.mss);  // RFC 6928
     c.write(60 * c.mss);
     CHECK(c.drain().size() == 10);
     uint32_t una = 0, next = 10;
     for (int round = 0; round < 5; ++round) {
-        uint32_t before = t->cc.cwnd;
+        uint32_t before = c.t->cc.cwnd;
         c.h.now_us += 10'000;
         c.h.deliver(c.sack(una += 2));
-        CHECK(t->cc.cwnd == before + 2 * c.mss);  // slow start: the bytes acknowledged
+        CHECK(c.t->cc.cwnd == before + 2 * c.mss);  // slow start: the bytes acknowledged
         auto out = c.drain();  // the two acknowledged and two more
         REQUIRE(out.size() == 4);
         CHECK(out.front().seq.v == c.seg(next));
         next += 4;
     }
-    REQUIRE(t->cc.cwnd == 20 * c.mss);
+    REQUIRE(c.t->cc.cwnd == 20 * c.mss);
     // Past ssthresh: RFC 5681 (3), about SMSS * SMSS / cwnd for each SMSS.
-    t->cc.ssthresh = t->cc.cwnd;
-    uint32_t start = t->cc.cwnd;
-    uint32_t before = t->cc.cwnd;
+    c.t->cc.ssthresh = c.t->cc.cwnd;
+    uint32_t start = c.t->cc.cwnd;
+    uint32_t before = c.t->cc.cwnd;
     c.h.now_us += 10'000;
     c.h.deliver(c.sack(una += 2));
-    CHECK(t->cc.cwnd == before + 2 * c.mss * c.mss / before);
+    CHECK(c.t->cc.cwnd == before + 2 * c.mss * c.mss / before);
     CHECK(c.drain().size() == 2);  // no room for a third yet
     for (int ack = 1; ack < 10; ++ack) {  // the rest of one window of ACKs
         c.h.now_us += 10'000;
-        c.h.deliver(c.sack(una += 2));
-        c.drain();
+        c.answer(c.sack(una += 2));
     }
-    CHECK(t->cc.cwnd >= start + c.mss * 9 / 10);  // a little less: cwnd grew meanwhile
-    CHECK(t->cc.cwnd <= start + c.mss);
+    CHECK(c.t->cc.cwnd >= start + c.mss * 9 / 10);  // a little less: cwnd grew meanwhile
+    CHECK(c.t->cc.cwnd <= start + c.mss);
 }
 
 TEST_CASE("cwnd: CUBIC grows by the bytes delivered in slow start, at most L = 8 segments an "
           "ACK (RFC 9406 §4.2), then about one MSS a window (RFC 9438 §4.3)", "[tcp][recovery]") {
     Sender c;
-    tcp::Tcb* t = c.t();
-    REQUIRE(t->cc_ops->algorithm() == tcp::CongestionAlgorithm::Cubic);
+    REQUIRE(c.t->cc_ops->algorithm() == tcp::CongestionAlgorithm::Cubic);
     c.write(3 * c.mss);  // not cwnd-limited: its ACK does not grow the window
     c.drain();
     c.h.now_us += 10'000;
     c.h.deliver(c.sack(3));
-    CHECK(t->cc.cwnd == 10 * c.mss);
+    CHECK(c.t->cc.cwnd == 10 * c.mss);
     c.base = c.seg(3);
-    c.write(80 * c.mss);
-    REQUIRE(c.drain().size() == 10);
-    c.h.now_us += 10'000;
+    c.flight(80, 10);
     c.h.deliver(c.sack(10));  // a stretch ACK of ten segments
-    CHECK(t->cc.cwnd == 18 * c.mss);
+    CHECK(c.t->cc.cwnd == 18 * c.mss);
     CHECK(c.drain().size() == 18);
     uint32_t una = 10;
     c.h.now_us += 10'000;
     c.h.deliver(c.sack(una += 2));
-    CHECK(t->cc.cwnd == 20 * c.mss);
+    CHECK(c.t->cc.cwnd == 20 * c.mss);
     c.drain();
-    t->cc.ssthresh = t->cc.cwnd;
-    uint32_t start = t->cc.cwnd;
+    c.t->cc.ssthresh = c.t->cc.cwnd;
+    uint32_t start = c.t->cc.cwnd;
     for (int ack = 0; ack < 10; ++ack) {  // one window of ACKs
-        uint32_t before = t->cc.cwnd;
+        uint32_t before = c.t->cc.cwnd;
         c.h.now_us += 10'000;
         c.h.deliver(c.sack(una += 2));
-        CHECK(t->cc.cwnd - before < c.mss / 4);
+        CHECK(c.t->cc.cwnd - before < c.mss / 4);
         c.drain();
     }
-    CHECK(t->cc.cwnd >= start + c.mss / 2);
-    CHECK(t->cc.cwnd <= start + 2 * c.mss);
+    CHECK(c.t->cc.cwnd >= start + c.mss / 2);
+    CHECK(c.t->cc.cwnd <= start + 2 * c.mss);
 }
 
 TEST_CASE("Reno: three duplicate ACKs retransmit SND.UNA's segment at once (RFC 5681 §3.2), "
           "a partial ACK the next hole (RFC 6582), the full ACK ends recovery at ssthresh",
           "[tcp][recovery]") {
     Sender c(newreno_config(), false);
-    tcp::Tcb* t = c.t();
-    REQUIRE_FALSE(t->sack_ok);
-    c.write(10 * c.mss);
-    REQUIRE(c.drain().size() == 10);
-    c.h.now_us += 10'000;
+    REQUIRE_FALSE(c.t->sack_ok);
+    c.flight(10, 10);
     // Segments 0 and 3 are lost; 1, 2 and 4..9 each draw a duplicate ACK.
     c.h.deliver(c.sack(0));
     c.h.deliver(c.sack(0));
     CHECK(c.h.nothing_sent());
-    c.h.deliver(c.sack(0));
-    Sent fast = c.h.pop();
-    CHECK(fast.seq.v == c.seg(0));
-    CHECK(fast.payload.size() == c.mss);
-    CHECK(c.h.nothing_sent());
-    CHECK(t->in_recovery);
-    CHECK(t->cc.ssthresh == 5 * c.mss);  // FlightSize / 2
-    CHECK(c.h.counters.TCPRenoRecovery == 1);
-    CHECK(c.h.counters.TCPSackRecovery == 0);
-    CHECK(c.h.counters.TCPFastRetrans == 1);
-    CHECK(c.h.counters.RetransSegs == 1);
+    c.resends(c.sack(0), 0);
+    CHECK(c.t->in_recovery);
+    CHECK(c.t->cc.ssthresh == 5 * c.mss);  // FlightSize / 2
+    c.recoveries(1, 1, 0, 1);
     for (int dup = 4; dup <= 8; ++dup)
         c.h.deliver(c.sack(0));
     CHECK(c.h.nothing_sent());  // nothing new to send, nothing else known lost
     // The retransmission arrives: 0..2 are acknowledged, not all: 3 is lost too.
     c.h.now_us += 10'000;
-    c.h.deliver(c.sack(3));
-    Sent partial = c.h.pop();
-    CHECK(partial.seq.v == c.seg(3));
-    CHECK(partial.payload.size() == c.mss);
-    CHECK(c.h.nothing_sent());
-    CHECK(t->in_recovery);
-    CHECK(c.h.counters.RetransSegs == 2);
-    CHECK(c.h.counters.TCPFastRetrans == 2);
-    CHECK(c.h.counters.TCPRenoRecovery == 1);
+    c.resends(c.sack(3), 3);
+    CHECK(c.t->in_recovery);
+    c.recoveries(2, 2, 0, 1);
     c.h.now_us += 10'000;
     c.h.deliver(c.sack(10));  // the full ACK
-    CHECK_FALSE(t->in_recovery);
-    CHECK(t->cc.cwnd == 5 * c.mss);
-    CHECK(t->cc.cwnd == t->cc.ssthresh);
+    CHECK_FALSE(c.t->in_recovery);
+    CHECK(c.t->cc.cwnd == 5 * c.mss);
+    CHECK(c.t->cc.cwnd == c.t->cc.ssthresh);
     CHECK(c.h.nothing_sent());
     CHECK(c.h.counters.TCPTimeouts == 0);
 }
@@ -207,94 +217,67 @@ TEST_CASE("Reno: three duplicate ACKs retransmit SND.UNA's segment at once (RFC 
 TEST_CASE("SACK: a hole with three segments SACKed above it is retransmitted at once "
           "(RFC 8985 §6.2: reo_wnd 0 without reordering)", "[tcp][recovery][sack][stateful]") {
     Sender c;
-    tcp::Tcb* t = c.t();
-    c.write(6 * c.mss);
-    REQUIRE(c.drain().size() == 6);
-    c.h.now_us += 10'000;
-    c.h.deliver(c.sack(0, {{1, 2}}));  // one SACKed: it may be reordering
-    CHECK(c.h.nothing_sent());
-    CHECK(t->timer_kind == tcp::TimerKind::Reorder);
-    CHECK_FALSE(t->in_recovery);
-    c.h.deliver(c.sack(0, {{1, 4}}));  // three: segment 0 is lost
-    Sent r = c.h.pop();
-    CHECK(r.seq.v == c.seg(0));
-    CHECK(r.payload.size() == c.mss);
-    CHECK(c.h.nothing_sent());
-    CHECK(t->in_recovery);
-    CHECK(c.h.counters.TCPSackRecovery == 1);
-    CHECK(c.h.counters.TCPRenoRecovery == 0);
-    CHECK(c.h.counters.TCPFastRetrans == 1);
+    c.flight(6, 6);
+    CHECK(c.answer(c.sack(0, {{1, 2}})).empty());  // one SACKed: it may be reordering
+    CHECK(c.t->timer_kind == tcp::TimerKind::Reorder);
+    CHECK_FALSE(c.t->in_recovery);
+    c.resends(c.sack(0, {{1, 4}}), 0);  // three: segment 0 is lost
+    CHECK(c.t->in_recovery);
+    c.recoveries(1, 1, 1, 0);
     CHECK(c.h.counters.TCPSACKRetrans == 1);
-    CHECK(c.h.counters.RetransSegs == 1);
 }
 
 TEST_CASE("SACK: a lost retransmission is found by RACK once a segment sent after it is "
           "SACKed, and resent without an RTO (RFC 8985 §6.2)", "[tcp][recovery][sack][stateful]") {
     Sender c;
-    tcp::Tcb* t = c.t();
-    c.write(30 * c.mss);
-    REQUIRE(c.drain().size() == 10);
-    c.h.now_us += 10'000;
-    c.h.deliver(c.sack(0, {{1, 4}}));
-    auto first = c.drain();
-    REQUIRE(first.size() == 1);
-    CHECK(first[0].seq.v == c.seg(0));
-    c.h.advance_ms(10);
-    CHECK(c.h.nothing_sent());
+    c.flight(30, 10);
+    c.resends(c.sack(0, {{1, 4}}), 0);
+    c.quiet(10);
     // 4..9 arrive too, not the retransmission: new data goes (PRR).
-    c.h.deliver(c.sack(0, {{1, 10}}));
-    auto fresh = c.drain();
+    auto fresh = c.answer(c.sack(0, {{1, 10}}));
     REQUIRE(fresh.size() == 6);
     CHECK(fresh.front().seq.v == c.seg(10));
     CHECK(c.h.counters.RetransSegs == 1);
-    c.h.advance_ms(10);
-    CHECK(c.h.nothing_sent());
+    c.quiet(10);
     // Segment 10, sent after the retransmission, is SACKed: it is lost again.
-    c.h.deliver(c.sack(0, {{1, 11}}));
-    auto again = c.drain();
+    auto again = c.answer(c.sack(0, {{1, 11}}));
     REQUIRE(again.size() == 2);
     CHECK(again[0].seq.v == c.seg(0));
     CHECK(again[0].payload.size() == c.mss);
     CHECK(again[1].seq.v == c.seg(16));  // and what PRR leaves room for
+    CHECK(c.t->in_recovery);
+    c.recoveries(2, 2, 1, 0);
     CHECK(c.h.counters.TCPLostRetransmit == 1);
-    CHECK(c.h.counters.RetransSegs == 2);
     CHECK(c.h.counters.TCPTimeouts == 0);
-    CHECK(c.h.counters.TCPSackRecovery == 1);
-    CHECK(t->in_recovery);
 }
 
 TEST_CASE("SACK: SACKed segments are never resent, even after an RTO: the others go in order, "
           "from a window of one segment (RFC 6675 §5.1, RFC 5681 §3.1)",
           "[tcp][recovery][sack][stateful]") {
     Sender c;
-    tcp::Tcb* t = c.t();
-    c.write(8 * c.mss);
-    REQUIRE(c.drain().size() == 8);
-    c.h.now_us += 10'000;
-    c.h.deliver(c.sack(0, {{2, 4}, {5, 7}}));
-    CHECK(starts(c.drain()) == std::vector<uint32_t>{c.seg(0), c.seg(1), c.seg(4)});
+    c.flight(8, 8);
+    CHECK(starts(c.answer(c.sack(0, {{2, 4}, {5, 7}}))) ==
+          std::vector<uint32_t>{c.seg(0), c.seg(1), c.seg(4)});
     CHECK(c.h.counters.TCPFastRetrans == 3);
     // Nothing more arrives: the RTO (still the initial 1 s, from the first send).
-    c.h.advance_ms(989);
-    CHECK(c.h.nothing_sent());
+    c.quiet(989);
     c.h.advance_ms(1);
     CHECK(starts(c.drain()) == std::vector<uint32_t>{c.seg(0)});
     CHECK(c.h.counters.TCPTimeouts == 1);
     CHECK(c.h.counters.TCPSlowStartRetrans == 1);
-    CHECK(t->rto_recovery);
-    CHECK(t->cc.cwnd == c.mss);
+    CHECK(c.t->rto_recovery);
+    CHECK(c.t->cc.cwnd == c.mss);
     c.h.now_us += 10'000;
     c.h.deliver(c.sack(1, {{2, 4}, {5, 7}}));
-    CHECK(t->cc.cwnd == 2 * c.mss);
+    CHECK(c.t->cc.cwnd == 2 * c.mss);
     CHECK(starts(c.drain()) == std::vector<uint32_t>{c.seg(1), c.seg(4)});
     c.h.now_us += 10'000;
-    c.h.deliver(c.sack(7));
-    CHECK(starts(c.drain()) == std::vector<uint32_t>{c.seg(7)});
+    CHECK(starts(c.answer(c.sack(7))) == std::vector<uint32_t>{c.seg(7)});
     c.h.now_us += 10'000;
     c.h.deliver(c.sack(8));
     CHECK(c.h.nothing_sent());
-    CHECK_FALSE(t->rto_recovery);
-    CHECK(t->sendq.bytes == 0);
+    CHECK_FALSE(c.t->rto_recovery);
+    CHECK(c.t->sendq.bytes == 0);
     CHECK(c.h.counters.TCPSlowStartRetrans == 4);
     CHECK(c.h.counters.RetransSegs == 3 + 4);
 }
@@ -302,31 +285,27 @@ TEST_CASE("SACK: SACKed segments are never resent, even after an RTO: the others
 TEST_CASE("RACK: once reordering is seen, a hole waits for the reordering window before it "
           "is retransmitted (RFC 8985 §6.2 step 4, §6.3)", "[tcp][recovery][sack][stateful]") {
     Sender c;
-    tcp::Tcb* t = c.t();
-    c.write(10 * c.mss);
-    REQUIRE(c.drain().size() == 10);
-    c.h.now_us += 10'000;
+    c.flight(10, 10);
     c.h.deliver(c.sack(0, {{2, 3}}));
     CHECK(c.h.nothing_sent());
-    CHECK_FALSE(t->rack.reordering_seen());
+    CHECK_FALSE(c.t->rack.reordering_seen());
     c.h.advance_ms(1);
     c.h.deliver(c.sack(3));  // 0 and 1, never retransmitted, came after 2
-    CHECK(t->rack.reordering_seen());
+    CHECK(c.t->rack.reordering_seen());
     CHECK(c.h.nothing_sent());
-    CHECK_FALSE(t->in_recovery);
+    CHECK_FALSE(c.t->in_recovery);
     c.h.advance_ms(1);
     // Three segments SACKed above a hole: now it waits min_rtt / 4 = 2.5 ms.
     c.h.deliver(c.sack(3, {{4, 7}}));
     CHECK(c.h.nothing_sent());
-    CHECK_FALSE(t->in_recovery);
-    CHECK(t->timer_kind == tcp::TimerKind::Reorder);
-    c.h.advance_ms(2);
-    CHECK(c.h.nothing_sent());
+    CHECK_FALSE(c.t->in_recovery);
+    CHECK(c.t->timer_kind == tcp::TimerKind::Reorder);
+    c.quiet(2);
     c.h.advance_ms(1);
     auto out = c.drain();
     REQUIRE(out.size() == 1);
     CHECK(out[0].seq.v == c.seg(3));
-    CHECK(t->in_recovery);
+    CHECK(c.t->in_recovery);
     CHECK(c.h.counters.TCPSackRecovery == 1);
     CHECK(c.h.counters.RetransSegs == 1);
 }
@@ -336,26 +315,23 @@ TEST_CASE("PRR: while pipe > ssthresh, recovery sends ceil(prr_delivered * ssthr
     tcp::EngineConfig cfg = newreno_config();
     cfg.initial_cwnd_segments = 20;
     Sender c(cfg);
-    tcp::Tcb* t = c.t();
-    c.write(60 * c.mss);
-    REQUIRE(c.drain().size() == 20);
-    c.h.now_us += 10'000;
+    c.flight(60, 20);
     std::vector<Sent> sent;
     uint32_t sacked = 4;  // 1..3 in the first ACK: segment 0 is lost
     c.h.deliver(c.sack(0, {{1, sacked}}));
-    REQUIRE(t->in_recovery);
-    REQUIRE(t->recover_fs == 20 * c.mss);
-    REQUIRE(t->cc.ssthresh == 10 * c.mss);
+    REQUIRE(c.t->in_recovery);
+    REQUIRE(c.t->recover_fs == 20 * c.mss);
+    REQUIRE(c.t->cc.ssthresh == 10 * c.mss);
     uint64_t delivered = 3 * c.mss;
     for (int ack = 1;; ++ack) {
         auto out = c.drain();
         sent.insert(sent.end(), out.begin(), out.end());
-        uint64_t share = (delivered * t->cc.ssthresh + t->recover_fs - 1) / t->recover_fs;
+        uint64_t share = (delivered * c.t->cc.ssthresh + c.t->recover_fs - 1) / c.t->recover_fs;
         uint64_t expected = std::max<uint64_t>(1, share / c.mss);  // whole segments
         INFO("ACK " << ack << ", " << delivered / c.mss << " segments delivered");
         CHECK(sent.size() == expected);
-        CHECK(t->prr_out == sent.size() * c.mss);
-        if (t->sb.pipe() - c.mss <= t->cc.ssthresh)  // the next ACK leaves PRR's first phase
+        CHECK(c.t->prr_out == sent.size() * c.mss);
+        if (c.t->sb.pipe() - c.mss <= c.t->cc.ssthresh)  // the next ACK leaves PRR's first phase
             break;
         c.h.deliver(c.sack(0, {{1, ++sacked}}));
         delivered += c.mss;
@@ -367,47 +343,43 @@ TEST_CASE("PRR: while pipe > ssthresh, recovery sends ceil(prr_delivered * ssthr
         CHECK(sent[i].seq.v == c.seg(19 + static_cast<uint32_t>(i)));
     // Then PRR-SSRB brings pipe to ssthresh and holds it there.
     for (int ack = 0; ack < 3; ++ack) {
-        c.h.deliver(c.sack(0, {{1, ++sacked}}));
-        c.drain();
+        c.answer(c.sack(0, {{1, ++sacked}}));
     }
-    CHECK(t->sb.pipe() == t->cc.ssthresh);
+    CHECK(c.t->sb.pipe() == c.t->cc.ssthresh);
     CHECK(c.h.counters.RetransSegs == 1);
 }
 
 TEST_CASE("D-SACK: a fast retransmission whose original also arrived is undone: cwnd back to "
           "its value before the reduction (RFC 2883 §5)", "[tcp][recovery][sack][stateful]") {
     Sender c;
-    tcp::Tcb* t = c.t();
     c.write(10 * c.mss);
     REQUIRE(c.drain().size() == 10);
-    uint32_t cwnd_before = t->cc.cwnd;
+    uint32_t cwnd_before = c.t->cc.cwnd;
     c.h.now_us += 10'000;
     c.h.deliver(c.sack(0, {{1, 4}}));  // 1..3 overtook 0
     CHECK(c.h.pop().seq.v == c.seg(0));
-    REQUIRE(t->in_recovery);
-    REQUIRE(t->cc.ssthresh < cwnd_before);
+    REQUIRE(c.t->in_recovery);
+    REQUIRE(c.t->cc.ssthresh < cwnd_before);
     c.h.advance_ms(1);
     c.h.deliver(c.sack(4));  // the original 0 arrives
-    CHECK(t->in_recovery);
+    CHECK(c.t->in_recovery);
     c.h.advance_ms(1);
     c.h.deliver(c.sack(4, {{0, 1}}));  // and then the copy: a D-SACK below the ACK
     CHECK(c.h.counters.TCPDSACKRecv == 1);
     CHECK(c.h.counters.TCPDSACKUndo == 1);
-    CHECK_FALSE(t->in_recovery);
-    CHECK(t->cc.cwnd == cwnd_before);
-    CHECK(t->cc.ssthresh == UINT32_MAX);
+    CHECK_FALSE(c.t->in_recovery);
+    CHECK(c.t->cc.cwnd == cwnd_before);
+    CHECK(c.t->cc.ssthresh == UINT32_MAX);
     CHECK(c.h.nothing_sent());
 }
 
 TEST_CASE("TLP: with new data held back by cwnd, the loss probe sends one new segment; an RTO "
           "follows if nothing answers (RFC 8985 §7.3)", "[tcp][recovery]") {
     Sender c;
-    tcp::Tcb* t = c.t();
     c.sample_rtt(20);
     c.write(20 * c.mss);
     REQUIRE(c.drain().size() == 10);  // cwnd
-    c.h.advance_ms(39);
-    CHECK(c.h.nothing_sent());
+    c.quiet(39);
     c.h.advance_ms(1);  // PTO = 2 * SRTT
     Sent probe = c.h.pop();
     CHECK(probe.seq.v == c.seg(10));
@@ -416,9 +388,8 @@ TEST_CASE("TLP: with new data held back by cwnd, the loss probe sends one new se
     CHECK(c.h.nothing_sent());
     CHECK(c.h.counters.TCPLossProbes == 1);
     CHECK(c.h.counters.RetransSegs == 0);
-    CHECK(t->snd_nxt.v == c.seg(11));
-    c.h.advance_ms(199);
-    CHECK(c.h.nothing_sent());
+    CHECK(c.t->snd_nxt.v == c.seg(11));
+    c.quiet(199);
     c.h.advance_ms(1);  // the RTO (200 ms floor), from the probe on
     CHECK(starts(c.drain()) == std::vector<uint32_t>{c.seg(0)});
     CHECK(c.h.counters.TCPTimeouts == 1);
@@ -439,8 +410,7 @@ TEST_CASE("TLP: when the peer's window lets nothing new go, the probe is the las
     CHECK(c.h.nothing_sent());
     CHECK(c.h.counters.TCPLossProbes == 1);
     CHECK(c.h.counters.RetransSegs == 1);
-    c.h.advance_ms(199);
-    CHECK(c.h.nothing_sent());
+    c.quiet(199);
     c.h.advance_ms(1);
     CHECK(starts(c.drain()) == std::vector<uint32_t>{c.seg(0)});
     CHECK(c.h.counters.TCPTimeouts == 1);

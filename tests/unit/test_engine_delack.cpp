@@ -1,0 +1,244 @@
+// When the engine acknowledges what it receives (delayed ACKs, RFC 9293
+// §3.8.6.3, RFC 5681 §4.2, RFC 1122 4.2.3.2) and when it holds back what it
+// sends (Nagle, RFC 9293 §3.7.4), with the fake clock.
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+
+#include "lib/tcp/service.hpp"
+#include "test_peer.hpp"
+
+using namespace tcpterm;
+using namespace tcpterm::test;
+using tcp::kAck;
+using tcp::kPsh;
+
+namespace {
+
+// Reads everything; echoes it back once told to (a request answered in
+// the same burst).
+class EchoService final : public tcp::Service {
+public:
+    void on_accept(tcp::Engine&, tcp::Tcb& c) override { conn = &c; }
+    void on_data(tcp::Engine& e, tcp::Tcb& c) override {
+        for (auto chunk = e.recv_front(c); !chunk.empty(); chunk = e.recv_front(c)) {
+            if (echo)
+                e.send(c, chunk.data(), chunk.size());
+            received += chunk.size();
+            e.consume(c, chunk.size());
+        }
+    }
+    void on_closed(tcp::Engine&, tcp::Tcb&, tcp::CloseReason) override { conn = nullptr; }
+
+    tcp::Tcb* conn = nullptr;
+    bool echo = false;
+    size_t received = 0;
+};
+
+// One connection through a listener of our own (nodelay as given), from a
+// TestPeer with timestamps and, if asked, SACK and window scale (Linux's SYN).
+struct Conn {
+    static constexpr uint32_t kSegment = 1460 - 12;  // full-sized: our MSS less timestamps
+
+    EngineHarness h;
+    EchoService svc;
+    std::optional<TestPeer> peer;
+    uint32_t iss = 0;
+
+    explicit Conn(bool sack_ws, std::optional<bool> nodelay = std::nullopt) {
+        tcp::Listener l;
+        l.port = 80;
+        l.service = &svc;
+        l.cookies = cookie_mode_under_test();
+        l.nodelay = nodelay;
+        REQUIRE(h.engine->add_listener(l));
+        peer.emplace(h, 40000, 80, true, sack_ws);
+        iss = peer->iss;
+        REQUIRE(svc.conn != nullptr);
+        REQUIRE(svc.conn->state == tcp::State::Established);
+    }
+    uint32_t nxt() const { return peer->nxt; }
+    SegmentSpec ack(uint32_t acked) {
+        SegmentSpec s = peer->ack();
+        s.ack = acked;
+        return s;
+    }
+    // len bytes at nxt + skip; in order (skip 0) they move nxt.
+    SegmentSpec data(uint32_t len, uint32_t skip = 0) { return peer->data(len, skip); }
+    // The connection's first segments are acknowledged at once (Linux's
+    // quick ACKs): 16 full-sized ones use them up.
+    void use_quick_acks() {
+        for (int i = 0; i < 16; ++i) {
+            h.deliver(data(kSegment));
+            Sent a = h.pop();
+            REQUIRE(a.ack.v == nxt());
+            REQUIRE(a.payload.empty());
+        }
+        REQUIRE(svc.conn->quick_acks == 0);
+        REQUIRE(h.nothing_sent());
+    }
+    // One full-sized segment: no ACK until the delayed-ACK timer, which
+    // sends it (returned).
+    Sent one_segment_delayed() {
+        h.deliver(data(kSegment));
+        CHECK(h.nothing_sent());
+        h.advance_ms(39);
+        CHECK(h.nothing_sent());
+        h.advance_ms(1);
+        Sent a = h.pop();
+        CHECK(a.ack.v == nxt());
+        CHECK(h.counters.DelayedACKs == 1);
+        return a;
+    }
+    void write(const std::string& s) {
+        REQUIRE(h.engine->send(*svc.conn, s.data(), s.size()) == s.size());
+        h.engine->flush(h.now_us);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("delayed ACK: the first 16 segments are acknowledged at once, then one full-sized "
+          "segment waits for tcp.delayed_ack_ms (RFC 9293 §3.8.6.3)", "[tcp][delack]") {
+    Conn c(true);
+    c.use_quick_acks();
+    Sent a = c.one_segment_delayed();
+    CHECK(a.flags == kAck);
+    CHECK(a.payload.empty());
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(100);
+    CHECK(c.h.nothing_sent());  // nothing more is owed
+}
+
+// The window a peer without window scaling sees is at most 65535 and
+// already advertised whole: the service reading a segment cannot open it,
+// so no window update is owed and the segment's ACK may wait like any other.
+TEST_CASE("delayed ACK: without window scaling, a segment the service reads still waits for "
+          "tcp.delayed_ack_ms (RFC 9293 §3.8.6.2.2: no window update that moves nothing)",
+          "[tcp][delack][!mayfail]") {
+    Conn c(false);
+    REQUIRE_FALSE(c.svc.conn->ws_ok);
+    c.use_quick_acks();
+    CHECK(c.one_segment_delayed().window == 65535);
+}
+
+TEST_CASE("delayed ACK: a second full-sized segment is acknowledged at once (RFC 5681 §4.2: "
+          "an ACK for at least every second full-sized segment)", "[tcp][delack]") {
+    Conn c(true);
+    c.use_quick_acks();
+    c.h.deliver(c.data(Conn::kSegment));
+    CHECK(c.h.nothing_sent());
+    c.h.deliver(c.data(Conn::kSegment));
+    Sent a = c.h.pop();
+    CHECK(a.ack.v == c.nxt());  // both
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(100);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.DelayedACKs == 0);
+}
+
+TEST_CASE("delayed ACK: an out-of-order segment is acknowledged at once with SACK, and so is "
+          "the segment that fills the hole (RFC 5681 §4.2, RFC 2018 §4)",
+          "[tcp][delack][sack]") {
+    Conn c(true);
+    c.use_quick_acks();
+    uint32_t hole = c.nxt();
+    c.h.deliver(c.data(Conn::kSegment, Conn::kSegment));
+    Sent dup = c.h.pop();
+    CHECK(dup.ack.v == hole);
+    REQUIRE(dup.opts.sack_count == 1);
+    CHECK(dup.opts.sack[0].left == hole + Conn::kSegment);
+    CHECK(dup.opts.sack[0].right == hole + 2 * Conn::kSegment);
+    CHECK(c.h.nothing_sent());
+    c.h.deliver(c.data(Conn::kSegment));  // fills the hole
+    Sent filled = c.h.pop();
+    CHECK(filled.ack.v == hole + 2 * Conn::kSegment);
+    CHECK(filled.opts.sack_count == 0);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.DelayedACKs == 0);
+}
+
+TEST_CASE("delayed ACK: a duplicate segment is acknowledged at once with a D-SACK block "
+          "(RFC 2883 §4)", "[tcp][delack][sack][!mayfail]") {
+    Conn c(true);
+    c.use_quick_acks();
+    SegmentSpec again = c.peer->ack();  // the last of the 16 once more
+    again.seq = c.nxt() - Conn::kSegment;
+    again.payload.assign(Conn::kSegment, 'q');
+    c.h.deliver(again);
+    Sent a = c.h.pop();
+    CHECK(a.ack.v == c.nxt());
+    REQUIRE(a.opts.sack_count == 1);
+    CHECK(a.opts.sack[0].left == c.nxt() - Conn::kSegment);
+    CHECK(a.opts.sack[0].right == c.nxt());
+    CHECK(c.h.counters.TCPDSACKOldSent == 1);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.svc.received == 16 * Conn::kSegment);  // not delivered twice
+}
+
+TEST_CASE("delayed ACK: a segment partly below RCV.NXT is acknowledged at once with a D-SACK "
+          "block for the repeated part (RFC 2883 §4.1.3)", "[tcp][delack][sack]") {
+    Conn c(true);
+    c.use_quick_acks();
+    uint32_t old_nxt = c.nxt();
+    SegmentSpec overlap = c.data(Conn::kSegment - 100);  // 1348 new bytes
+    overlap.seq -= 100;  // after 100 again
+    overlap.payload.assign(Conn::kSegment, 'q');
+    c.h.deliver(overlap);
+    Sent a = c.h.pop();
+    CHECK(a.ack.v == c.nxt());
+    REQUIRE(a.opts.sack_count == 1);
+    CHECK(a.opts.sack[0].left == old_nxt - 100);
+    CHECK(a.opts.sack[0].right == old_nxt);
+    CHECK(c.h.counters.TCPDSACKOldSent == 1);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.svc.received == 16 * Conn::kSegment + Conn::kSegment - 100);
+}
+
+TEST_CASE("delayed ACK: data the service sends in answer carries the ACK: no pure ACK "
+          "(RFC 9293 §3.8.6.3)", "[tcp][delack]") {
+    Conn c(true);
+    c.use_quick_acks();
+    c.svc.echo = true;
+    c.h.deliver(c.data(100));
+    Sent answer = c.h.pop();
+    CHECK(answer.payload.size() == 100);
+    CHECK(answer.seq.v == c.iss + 1);
+    CHECK(answer.ack.v == c.nxt());
+    CHECK(answer.has(kAck));
+    CHECK(c.h.nothing_sent());
+    c.h.advance_ms(100);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.DelayedACKs == 0);
+}
+
+TEST_CASE("Nagle: with nodelay off a small write waits while data is unacknowledged and goes "
+          "with the ACK (RFC 9293 §3.7.4)", "[tcp][delack][nagle]") {
+    Conn c(false, false);
+    REQUIRE_FALSE(c.svc.conn->nodelay);
+    c.write("abc");
+    Sent first = c.h.pop();  // nothing in flight: it goes
+    CHECK(first.payload == "abc");
+    c.write("def");
+    c.write("ghi");
+    CHECK(c.h.nothing_sent());
+    c.h.deliver(c.ack(c.iss + 4));
+    Sent second = c.h.pop();
+    CHECK(second.seq.v == c.iss + 4);
+    CHECK(second.payload == "defghi");  // the small writes coalesced
+    CHECK(c.h.nothing_sent());
+}
+
+TEST_CASE("Nagle: with nodelay (the default) every write goes at once", "[tcp][delack][nagle]") {
+    Conn c(false);
+    REQUIRE(c.svc.conn->nodelay);
+    c.write("abc");
+    c.write("def");
+    Sent first = c.h.pop();
+    Sent second = c.h.pop();
+    CHECK(first.payload == "abc");
+    CHECK(second.seq.v == c.iss + 4);
+    CHECK(second.payload == "def");
+    CHECK(c.h.nothing_sent());
+}

@@ -116,7 +116,7 @@ TEST_CASE("delayed ACK: the first 16 segments are acknowledged at once, then one
 // so no window update is owed and the segment's ACK may wait like any other.
 TEST_CASE("delayed ACK: without window scaling, a segment the service reads still waits for "
           "tcp.delayed_ack_ms (RFC 9293 §3.8.6.2.2: no window update that moves nothing)",
-          "[tcp][delack][!mayfail]") {
+          "[tcp][delack]") {
     Conn c(false);
     REQUIRE_FALSE(c.svc.conn->ws_ok);
     c.use_quick_acks();
@@ -160,7 +160,7 @@ TEST_CASE("delayed ACK: an out-of-order segment is acknowledged at once with SAC
 }
 
 TEST_CASE("delayed ACK: a duplicate segment is acknowledged at once with a D-SACK block "
-          "(RFC 2883 §4)", "[tcp][delack][sack][!mayfail]") {
+          "(RFC 2883 §4)", "[tcp][delack][sack]") {
     Conn c(true);
     c.use_quick_acks();
     SegmentSpec again = c.peer->ack();  // the last of the 16 once more

@@ -75,6 +75,7 @@ namespace tcpterm::tcp {
     X(TCPECNCwndReduced, "congestion window reductions on the peer's ECN-Echo")           \
     X(TCPRcvWndTrimmed, "segment bytes beyond the receive window, trimmed")              \
     X(TCPRcvQDrop, "in-order segments dropped: the connection's or worker's receive memory was full") \
+    X(TCPRcvBufGrown, "receive buffers grown by autotuning (tcp.rcvbuf_max)")              \
     X(TCPRcvCoalesce, "in-order segments copied into the tail buffer of the receive queue") \
     X(OfoPruned, "out-of-order queues dropped to free memory")                          \
     X(PruneCalled, "times the worker reclaimed memory at its hard limit (tcp.mem_high)") \

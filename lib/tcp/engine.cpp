@@ -99,7 +99,8 @@ Engine::Engine(const std::string& name, const EngineConfig& config, Counters& co
                                                    rte_pktmbuf_data_room_size(pool_))
                            : sizeof(rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
     if (config_.window_scaling)
-        while (rcv_wscale_ < kMaxWindowScale && (config_.rcvbuf >> rcv_wscale_) > 65535)
+        while (rcv_wscale_ < kMaxWindowScale &&
+               (std::max(config_.rcvbuf, config_.rcvbuf_max) >> rcv_wscale_) > 65535)
             ++rcv_wscale_;
 }
 
@@ -159,6 +160,7 @@ Tcb* Engine::allocate(const FlowKey& key) {
     t->sb = std::move(kept);
     t->sb.clear();
     t->delack_timer.owner = kDelackTimerOwner;
+    t->rcvbuf = config_.rcvbuf;
     t->key = key;
     t->last_invalid_reply_us = now_ - config_.invalid_ratelimit_us;  // the first reply may go
     t->ip_id = static_cast<uint16_t>(rte_rand());
@@ -336,6 +338,7 @@ void Engine::consume(Tcb& c, size_t n) {
         return;
     c.recvq.drop_front(static_cast<uint32_t>(n));
     account(c);
+    autotune_rcvbuf(c, static_cast<uint32_t>(n));
     if (c.end_deferred && c.recvq.bytes == 0) {  // all read: it can end (at flush)
         mark_dirty(c);
         return;
@@ -347,7 +350,7 @@ void Engine::consume(Tcb& c, size_t n) {
     // the space beyond 64 KiB cannot be advertised, and an ACK owed for it
     // would move nothing.)
     Seq right = c.rcv_nxt + std::min<uint32_t>(receive_space(c), uint32_t{65535} << c.rcv_wscale);
-    uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, 2u * config_.mss);
+    uint32_t threshold = std::min<uint32_t>(c.rcvbuf / 2, 2u * config_.mss);
     if (!c.end_deferred && right - c.rcv_adv >= static_cast<int32_t>(threshold)) {
         c.ack_now = true;
         mark_dirty(c);

@@ -15,7 +15,10 @@ struct EngineConfig {
     uint32_t max_connections = 65536;
     uint32_t max_time_wait = 65536;      // compact TIME_WAIT entries
     uint16_t mss = 1460;                 // advertised: MTU - 40, after any clamp
-    uint32_t rcvbuf = 256 * 1024;        // bytes we accept ahead of the service
+    uint32_t rcvbuf = 256 * 1024;        // bytes we accept ahead of the service, at first
+    // Autotuning grows a connection's receive buffer up to this (Linux's
+    // tcp_rmem[2]) when its service reads fast; 0 or rcvbuf: fixed.
+    uint32_t rcvbuf_max = 0;
     uint32_t sndbuf = 256 * 1024;        // bytes a service may queue unacknowledged
     // Memory of this worker's connection queues, in mbufs (Linux's tcp_mem,
     // which counts pages): at `pressure` windows stop growing and

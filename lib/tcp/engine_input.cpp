@@ -467,6 +467,12 @@ void Engine::process_text(Tcb& t, Segment& s) {
         close_connection(t, CloseReason::Refused);
         return;
     }
+    // The receiver's RTT (Linux's tcp_rcv_rtt_measure_ts), for autotuning:
+    // data that echoes our timestamp left the peer one RTT after it.
+    if (t.ts_ok && s.opts.ts_ecr != 0 && t.rcvbuf < config_.rcvbuf_max) {
+        uint64_t sample = std::max<uint64_t>(uint64_t{ts_now(t) - s.opts.ts_ecr} * 1000, config_.timer_tick_us);
+        t.rcv_rtt_us = t.rcv_rtt_us ? (7 * t.rcv_rtt_us + sample) / 8 : sample;
+    }
     receive_data(t, s);
 }
 

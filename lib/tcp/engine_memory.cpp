@@ -66,7 +66,7 @@ void Engine::account(Tcb& t) {
 // the first to go: it is refused under pressure, and dropped to make room for
 // in-order data (RFC 2018 §8 lets a receiver renege on what it SACKed).
 bool Engine::rcv_mem_admits(Tcb& t, bool in_order) {
-    const uint32_t limit = 2 * config_.rcvbuf;
+    const uint32_t limit = 2 * t.rcvbuf;
     bool worker_full = config_.mem_high != 0 && held_mbufs_ >= config_.mem_high &&
                        t.mem_mbufs >= kFairShareMbufs;
     if (!in_order)
@@ -86,13 +86,37 @@ bool Engine::rcv_mem_admits(Tcb& t, bool in_order) {
 // efficiency (a full-sized segment fills ~2/3 of its mbuf). Under pressure
 // the window opens by at most 4 segments (Linux's tcp_clamp_window).
 uint32_t Engine::receive_space(const Tcb& t) const {
-    uint32_t bytes = config_.rcvbuf > t.recvq.bytes ? config_.rcvbuf - t.recvq.bytes : 0;
-    uint32_t limit = 2 * config_.rcvbuf, used = rcv_mem(t);
+    uint32_t bytes = t.rcvbuf > t.recvq.bytes ? t.rcvbuf - t.recvq.bytes : 0;
+    uint32_t limit = 2 * t.rcvbuf, used = rcv_mem(t);
     uint32_t memory = used < limit ? (limit - used) / 2 : 0;
     uint32_t space = std::min(bytes, memory);
     if (mem_pressure_)
         space = std::min<uint32_t>(space, 4u * config_.mss);
     return space;
+}
+
+// Receive-buffer autotuning (Linux's tcp_rcv_space_adjust, "dynamic
+// right-sizing"): once per round trip, a connection whose service read
+// more than half its buffer in that time may be held back by its window;
+// the buffer grows to twice what was read, up to tcp.rcvbuf_max, and never
+// under memory pressure. The window scale we offer was chosen for the cap.
+void Engine::autotune_rcvbuf(Tcb& t, uint32_t consumed) {
+    if (t.rcvbuf >= config_.rcvbuf_max)
+        return;
+    t.rcv_copied += consumed;
+    uint64_t rtt = t.rtt.has_sample() ? t.rtt.srtt_us() : t.rcv_rtt_us;
+    if (rtt == 0) {  // nothing measured yet: the first read starts the clock
+        t.rcv_space_since = t.rcv_space_since ? t.rcv_space_since : now_;
+        rtt = config_.timer_tick_us;
+    }
+    if (now_ - t.rcv_space_since < rtt)
+        return;
+    if (2 * uint64_t{t.rcv_copied} > t.rcvbuf && !mem_pressure_) {
+        t.rcvbuf = static_cast<uint32_t>(std::min<uint64_t>(2 * uint64_t{t.rcv_copied}, config_.rcvbuf_max));
+        ++counters_.TCPRcvBufGrown;
+    }
+    t.rcv_copied = 0;
+    t.rcv_space_since = now_;
 }
 
 // At the hard limit (once per burst, from flush): out-of-order queues first,

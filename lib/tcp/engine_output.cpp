@@ -95,7 +95,7 @@ uint32_t Engine::effective_mss(const Tcb& t) const {
 // §3.8.6.2.2: never shrink the window; open it only by a useful amount).
 uint16_t Engine::advertise_window(Tcb& t) {
     Seq right = t.rcv_nxt + receive_space(t);
-    uint32_t threshold = std::min<uint32_t>(config_.rcvbuf / 2, t.snd_mss);
+    uint32_t threshold = std::min<uint32_t>(t.rcvbuf / 2, t.snd_mss);
     if (right < t.rcv_adv || (right - t.rcv_adv < static_cast<int32_t>(threshold) &&
                               t.rcv_adv > t.rcv_nxt))
         right = seq_max(t.rcv_adv, t.rcv_nxt);

@@ -198,6 +198,13 @@ struct Tcb {
     // Memory accounting (engine_memory.cpp): the mbufs the three queues
     // held when last counted, and the engine's list of connections holding any.
     uint32_t mem_mbufs = 0;
+    // The receive buffer, autotuned (engine_memory.cpp): its size now, what
+    // the service read since rcv_space_since, and the receiver's RTT from
+    // echoed timestamps (for a connection that sends nothing to time).
+    uint32_t rcvbuf = 0;
+    uint32_t rcv_copied = 0;
+    uint64_t rcv_space_since = 0;
+    uint64_t rcv_rtt_us = 0;
     Tcb* mem_prev = nullptr;
     Tcb* mem_next = nullptr;
 

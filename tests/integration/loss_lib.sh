@@ -113,8 +113,10 @@ lt_stop() { lt_secs=$(awk -v ns=$(($(date +%s%N) - lt_t0)) 'BEGIN {printf "%.2f"
 # what came back.
 lt_echo() {
   lt_start
-  { timeout "${LT_TIMEOUT:-120}" ip netns exec "$LT_CLI" nc -N "$LT_ADDR" 7 <"$1" 2>"$LT_TMP/nc.err"
-    echo $? >"$LT_TMP/rc"; } | sha256sum >"$LT_TMP/sha"
+  # The exit code through a file: the group is a subshell (with set -e, so
+  # it must not fail before writing it).
+  { local rc=0; timeout "${LT_TIMEOUT:-120}" ip netns exec "$LT_CLI" nc -N "$LT_ADDR" 7 <"$1" 2>"$LT_TMP/nc.err" || rc=$?
+    echo "$rc" >"$LT_TMP/rc"; } | sha256sum >"$LT_TMP/sha"
   lt_stop
   lt_rc=$(cat "$LT_TMP/rc")
   lt_result=$(cut -d' ' -f1 "$LT_TMP/sha")
@@ -137,8 +139,8 @@ lt_discard() {
 # sha256 (short when the transfer stopped early).
 lt_download() {
   lt_start
-  { timeout "${LT_TIMEOUT:-120}" ip netns exec "$LT_CLI" nc -d "$LT_ADDR" 19 2>"$LT_TMP/nc.err"
-    echo $? >"$LT_TMP/rc"; } | head -c "$1" | sha256sum >"$LT_TMP/sha"
+  { local rc=0; timeout "${LT_TIMEOUT:-120}" ip netns exec "$LT_CLI" nc -d "$LT_ADDR" 19 2>"$LT_TMP/nc.err" || rc=$?
+    echo "$rc" >"$LT_TMP/rc"; } | head -c "$1" | sha256sum >"$LT_TMP/sha"
   lt_stop
   # nc ends on EPIPE once head has its bytes: only a timeout is a failure.
   lt_rc=$(cat "$LT_TMP/rc")

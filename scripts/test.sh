@@ -5,7 +5,8 @@
 #   build (scripts/test_sanitizers.sh) and each libFuzzer target for a short
 #   while (scripts/test_fuzz.sh).
 # Usage: scripts/test.sh            (BUILD=dir to choose the build dir,
-#        TEST_TIMEOUT=s per integration test, TESTS="ping curl" to select,
+#        TEST_TIMEOUT=s per integration test (at least: a test may ask for
+#        more with a "# test-timeout: s" line), TESTS="ping curl" to select,
 #        SANITIZE=0 / FUZZ=0 to skip those sections for a quick local run,
 #        FUZZ_SECONDS=s per fuzz target, SANITIZE_TESTS="ping echo")
 # The last line of output is always "N passed, M failed" (unit test cases +
@@ -155,15 +156,18 @@ fi
 # and recorded as LABEL: run_integration_test SCRIPT BUILD_DIR LABEL
 run_integration_test() {
   local t=$1 build=$2 label=$3
-  local log="$LOGS/$label.log" start=$SECONDS rc=0
+  local log="$LOGS/$label.log" start=$SECONDS rc=0 limit=$TEST_TIMEOUT own
+  # A test that needs longer says so in a "# test-timeout: SECONDS" line.
+  own=$(sed -n 's/^# test-timeout: \([0-9][0-9]*\)$/\1/p' "$t")
+  [[ -z "$own" ]] || ((own <= limit)) || limit=$own
   # stdin from /dev/null: timeout puts the test in its own process group,
   # which must never try to read the terminal.
-  BUILD="$build" timeout -k 15 "$TEST_TIMEOUT" bash "$t" </dev/null >"$log" 2>&1 || rc=$?
+  BUILD="$build" timeout -k 15 "$limit" bash "$t" </dev/null >"$log" 2>&1 || rc=$?
   if ((rc == 0)); then
     echo "PASS $label ($((SECONDS - start)) s)"
     record PASS "$label"
   else
-    ((rc != 124)) || echo "    (timed out after $TEST_TIMEOUT s)"
+    ((rc != 124)) || echo "    (timed out after $limit s)"
     echo "FAIL $label (exit $rc, $((SECONDS - start)) s); last lines of $log:"
     tail -n 40 "$log" | sed 's/^/    /'
     record FAIL "$label"

@@ -1,7 +1,8 @@
 """The Linux kernel's side of a side-by-side test, threads on Linux sockets
-at 198.18.0.1: an echo server on port 7, a daytime-like server on 13 (writes
-a line, closes first), an HTTP server on 80 and, on 8000, a listener that
-never accepts (tcpterm's hold). Run in the appliance namespace once that
+at 198.18.0.1: an echo server on port 7, discard on 9, a daytime-like server
+on 13 (writes a line, closes first), chargen on 19 (the byte stream of
+tcpterm's, app/services/chargen.cpp), an HTTP server on 80 and, on 8000, a
+listener that never accepts (tcpterm's hold). Run in the appliance namespace once that
 address is on its veth; stops on SIGTERM."""
 import http.server
 import signal
@@ -30,6 +31,27 @@ def echo(c):
             c.sendall(data)
 
 
+def discard(c):
+    with c:
+        while c.recv(1 << 20):
+            pass
+
+
+# RFC 864 as tcpterm sends it: 95 lines of 72 characters and CR LF, line N
+# starting at printable character N; many periods per send keep it contiguous.
+CHARGEN = b"".join(bytes(32 + (line + i) % 95 for i in range(72)) + b"\r\n"
+                   for line in range(95)) * 128
+
+
+def chargen(c):
+    with c:
+        try:
+            while True:
+                c.sendall(CHARGEN)
+        except OSError:
+            return  # the client closed or reset: it has read what it wanted
+
+
 def daytime(c):
     with c:
         c.sendall(time.strftime("%A, %B %d, %Y %H:%M:%S-UTC\r\n", time.gmtime()).encode())
@@ -56,12 +78,13 @@ def hold():
         time.sleep(1)  # never accepts: connections wait in the accept queue
 
 
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-web = http.server.ThreadingHTTPServer(("198.18.0.1", 80), Page)
-threading.Thread(target=web.serve_forever, daemon=True).start()
-threading.Thread(target=hold, daemon=True).start()
-for port, handler in ((7, echo), (13, daytime)):
-    threading.Thread(target=serve, args=(port, handler), daemon=True).start()
-print("linux servers ready", flush=True)
-while True:
-    time.sleep(1)
+if __name__ == "__main__":  # bulk_client.py imports CHARGEN
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    web = http.server.ThreadingHTTPServer(("198.18.0.1", 80), Page)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    threading.Thread(target=hold, daemon=True).start()
+    for port, handler in ((7, echo), (9, discard), (13, daytime), (19, chargen)):
+        threading.Thread(target=serve, args=(port, handler), daemon=True).start()
+    print("linux servers ready", flush=True)
+    while True:
+        time.sleep(1)

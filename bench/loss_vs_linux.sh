@@ -69,7 +69,7 @@ trap 'exit 143' TERM
 
 start_server() {  # tcpterm | linux
   if [[ $1 == linux ]]; then lt_linux_start; return; fi
-  ip netns exec "$LT_APP" "$BUILD/app/tcpterm" --config config/tcpterm.conf \
+  ip netns exec "$LT_APP" "$BUILD/app/tcpterm" --config config/tcpterm.conf ${TCPTERM_ARGS:-} \
     --eal "-l 0-1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --vdev=net_af_packet0,iface=tt-app0${AF_PACKET_ARGS:-}" \
     >"$LT_TMP/server.log" 2>&1 &
   SERVER_PID=$!

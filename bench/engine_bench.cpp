@@ -59,8 +59,8 @@ struct Sink final : net::DatagramSink {
 };
 
 struct NullService final : tcp::Service {
-    void on_accept(tcp::Engine&, tcp::Tcb&) override {}
-    void on_data(tcp::Engine& e, tcp::Tcb& c) override { e.consume(c, e.received(c)); }
+    void on_accept(tcp::Connection) override {}
+    void on_data(tcp::Connection c) override { c.consume(c.received()); }
 };
 
 // A client's SYN or ACK as it arrives: IPv4 + TCP, Linux's SYN options.

@@ -5,10 +5,10 @@
 namespace tcpterm::app {
 
 namespace {
+// Kept in the connection's service state.
 struct Position {
-    uint32_t offset;  // into one period of the pattern
+    uint32_t offset = 0;  // into one period of the pattern
 };
-static_assert(sizeof(Position) <= sizeof(tcp::Tcb::app));
 }  // namespace
 
 ChargenService::ChargenService() {
@@ -23,12 +23,17 @@ ChargenService::ChargenService() {
     std::memcpy(pattern_ + period, pattern_, period);
 }
 
-void ChargenService::fill(tcp::Engine& e, tcp::Tcb& c) {
+void ChargenService::on_accept(tcp::Connection c) {
+    c.emplace_state<Position>();
+    fill(c);
+}
+
+void ChargenService::fill(tcp::Connection c) {
     constexpr uint32_t period = kLines * kLineLen;
-    auto* pos = reinterpret_cast<Position*>(c.app);
+    Position& pos = c.state<Position>();
     for (;;) {
-        size_t n = e.send(c, pattern_ + pos->offset, period);
-        pos->offset = static_cast<uint32_t>((pos->offset + n) % period);
+        size_t n = c.send(pattern_ + pos.offset, period);
+        pos.offset = static_cast<uint32_t>((pos.offset + n) % period);
         if (n < period)
             return;  // the queue is full; on_writable resumes
     }

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 
-#include "lib/tcp/engine.hpp"
 #include "lib/tcp/service.hpp"
 
 namespace tcpterm::app {
@@ -13,16 +12,16 @@ namespace tcpterm::app {
 class ChargenService final : public tcp::Service {
 public:
     ChargenService();
-    void on_accept(tcp::Engine& e, tcp::Tcb& c) override { fill(e, c); }
-    void on_data(tcp::Engine& e, tcp::Tcb& c) override { e.consume(c, e.received(c)); }
-    void on_writable(tcp::Engine& e, tcp::Tcb& c) override { fill(e, c); }
-    void on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) override { e.close(c); }
+    void on_accept(tcp::Connection c) override;
+    void on_data(tcp::Connection c) override { c.consume(c.received()); }
+    void on_writable(tcp::Connection c) override { fill(c); }
+    void on_peer_shutdown(tcp::Connection c) override { c.close(); }
 
     static constexpr uint32_t kLineLen = 74;  // 72 characters and CR LF
     static constexpr uint32_t kLines = 95;    // the pattern repeats after 95 lines
 
 private:
-    void fill(tcp::Engine& e, tcp::Tcb& c);
+    void fill(tcp::Connection c);
     // Two periods back to back, so any window of up to one period is contiguous.
     uint8_t pattern_[2 * kLines * kLineLen];
 };

@@ -10,8 +10,8 @@ namespace tcpterm::app {
 class HoldService final : public tcp::Service {
 public:
     bool accepts() const override { return false; }
-    void on_accept(tcp::Engine&, tcp::Tcb&) override {}
-    void on_data(tcp::Engine&, tcp::Tcb&) override {}
+    void on_accept(tcp::Connection) override {}
+    void on_data(tcp::Connection) override {}
 };
 
 }  // namespace tcpterm::app

@@ -8,7 +8,7 @@
 
 namespace tcpterm::app {
 
-// Per-connection parser state, kept in the TCB's service area.
+// Per-connection parser state, kept in the connection's service state.
 struct HttpService::Request {
     uint32_t body_left;       // response body bytes still to queue
     uint32_t skip_left;       // request body bytes (Content-Length) to skip
@@ -29,11 +29,12 @@ struct HttpService::Request {
 };
 
 HttpService::HttpService(uint32_t body_size) : body_size_(body_size) {
-    static_assert(sizeof(Request) <= sizeof(tcp::Tcb::app));
     body_.resize(16384);
     for (size_t i = 0; i < body_.size(); ++i)
         body_[i] = static_cast<uint8_t>(i % 64 == 63 ? '\n' : 'a' + i % 26);
 }
+
+void HttpService::on_accept(tcp::Connection c) { c.emplace_state<Request>(); }
 
 void HttpService::end_of_line(Request& r, bool* complete, bool* bad) {
     size_t len = r.line_len;
@@ -107,28 +108,28 @@ size_t HttpService::parse(Request& r, const uint8_t* data, size_t len, bool* com
     return i;
 }
 
-bool HttpService::start_response(tcp::Engine& e, tcp::Tcb& c, Request& r) {
+bool HttpService::start_response(tcp::Connection c, Request& r) {
     bool keep_alive = r.http10 ? (r.want_keep_alive && !r.want_close) : !r.want_close;
     char header[192];
     int n = std::snprintf(header, sizeof(header),
                           "HTTP/1.1 200 OK\r\nServer: tcpterm\r\nContent-Type: text/plain\r\n"
                           "Content-Length: %u\r\nConnection: %s\r\n\r\n",
                           body_size_, keep_alive ? "keep-alive" : "close");
-    if (e.send_space(c) < static_cast<size_t>(n)) {
-        c.want_writable = true;  // wake us when the header fits
+    if (c.send_space() < static_cast<size_t>(n)) {
+        c.want_writable();  // wake us when the header fits
         return false;
     }
-    e.send(c, header, static_cast<size_t>(n));
+    c.send(header, static_cast<size_t>(n));
     r.body_left = r.head_method ? 0 : body_size_;
     r.close_after = !keep_alive;
     r.responding = true;
     return true;
 }
 
-bool HttpService::send_body(tcp::Engine& e, tcp::Tcb& c, Request& r) {
+bool HttpService::send_body(tcp::Connection c, Request& r) {
     while (r.body_left > 0) {
         size_t chunk = std::min<size_t>(r.body_left, body_.size());
-        size_t n = e.send(c, body_.data(), chunk);
+        size_t n = c.send(body_.data(), chunk);
         r.body_left -= static_cast<uint32_t>(n);
         if (n < chunk)
             return false;  // on_writable resumes
@@ -136,47 +137,47 @@ bool HttpService::send_body(tcp::Engine& e, tcp::Tcb& c, Request& r) {
     return true;
 }
 
-void HttpService::pump(tcp::Engine& e, tcp::Tcb& c) {
-    auto& r = *reinterpret_cast<Request*>(c.app);
+void HttpService::pump(tcp::Connection c) {
+    Request& r = c.state<Request>();
     for (;;) {
         if (r.header_done) {
-            if (!start_response(e, c, r))
+            if (!start_response(c, r))
                 return;  // waits for send space (on_writable)
             r.header_done = false;
             r.skip_left = r.content_length;
         }
         if (r.responding) {
-            if (!send_body(e, c, r))
+            if (!send_body(c, r))
                 return;
             bool close_after = r.close_after;
             uint32_t skip_left = r.skip_left;
             r = Request{};
             r.skip_left = skip_left;
             if (close_after) {
-                e.consume(c, e.received(c));
-                e.close(c);
+                c.consume(c.received());
+                c.close();
                 return;
             }
         }
-        auto chunk = e.recv_front(c);
+        auto chunk = c.recv_front();
         if (chunk.empty())
             break;
         if (r.skip_left > 0) {  // a request body we do not use
             size_t n = std::min<size_t>(r.skip_left, chunk.size());
-            e.consume(c, n);
+            c.consume(n);
             r.skip_left -= static_cast<uint32_t>(n);
             continue;
         }
         bool bad = false;
         size_t used = parse(r, chunk.data(), chunk.size(), &r.header_done, &bad);
         if (bad) {
-            e.abort(c);  // not HTTP, or a header past our limits
+            c.abort();  // not HTTP, or a header past our limits
             return;
         }
-        e.consume(c, used);
+        c.consume(used);
     }
-    if (c.peer_fin && !r.responding && !r.header_done)
-        e.close(c);
+    if (c.peer_finished() && !r.responding && !r.header_done)
+        c.close();
 }
 
 }  // namespace tcpterm::app

@@ -1,98 +1,90 @@
 #include "app/services/proxy.hpp"
 
-#include <new>
+#include <utility>
 
 namespace tcpterm::app {
 
 namespace {
 
-// Kept in each side's Tcb::app: who the partner is, and whether this side's
-// FIN has been passed on to it.
+// Each side's service state: who the partner is, and whether this side's
+// FIN has been passed on to it. The partner handle is dropped in on_closed
+// (either side's), so it never outlives its connection.
 struct Link {
-    tcp::Tcb* partner = nullptr;
+    tcp::Connection partner;   // empty: unlinked
     bool fin_passed = false;   // this side's FIN went on to the partner
-    bool connected = false;    // for the backend side: its handshake completed
+    bool connected = false;    // its handshake completed (the client's has)
 };
-static_assert(sizeof(Link) <= sizeof(tcp::Tcb::app));
-
-Link& link_of(tcp::Tcb& c) { return *std::launder(reinterpret_cast<Link*>(c.app)); }
 
 }  // namespace
 
 ProxyService::ProxyService(std::vector<Backend> backends) : backends_(std::move(backends)) {}
 
-void ProxyService::on_accept(tcp::Engine& e, tcp::Tcb& client) {
-    new (client.app) Link{};
+void ProxyService::on_accept(tcp::Connection client) {
+    Link& link = client.emplace_state<Link>(Link{.connected = true});
     if (backends_.empty()) {
-        e.abort(client);
+        client.abort();
         return;
     }
     const Backend& b = backends_[next_++ % backends_.size()];
-    tcp::Tcb* backend = e.connect(client.key.laddr, b.addr, b.port, &backend_side_, 0, e.now_us());
+    tcp::Connection backend = client.connect(b.addr, b.port, backend_side_);
     if (!backend) {  // no port or table slot: the client hears a reset
-        e.abort(client);
+        client.abort();
         return;
     }
-    new (backend->app) Link{&client, false, false};
-    link_of(client).partner = backend;
+    backend.emplace_state<Link>(Link{.partner = client});
+    link.partner = backend;
 }
 
-void ProxyService::BackendSide::on_accept(tcp::Engine& e, tcp::Tcb& backend) {
-    Link& l = link_of(backend);
+void ProxyService::BackendSide::on_accept(tcp::Connection backend) {
+    Link& l = backend.state<Link>();
     l.connected = true;
     if (l.partner)
-        proxy_.relay(e, *l.partner);  // what the client sent while we connected
+        proxy_.relay(l.partner);  // what the client sent while we connected
 }
-
-void ProxyService::on_data(tcp::Engine& e, tcp::Tcb& c) { relay(e, c); }
 
 // Space freed on c: its partner's data can move on to it.
-void ProxyService::on_writable(tcp::Engine& e, tcp::Tcb& c) {
-    if (tcp::Tcb* partner = link_of(c).partner)
-        relay(e, *partner);
+void ProxyService::on_writable(tcp::Connection c) {
+    if (tcp::Connection partner = c.state<Link>().partner)
+        relay(partner);
 }
 
-void ProxyService::on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) { relay(e, c); }
-
-void ProxyService::relay(tcp::Engine& e, tcp::Tcb& src) {
-    Link& from = link_of(src);
-    tcp::Tcb* dst = from.partner;
+void ProxyService::relay(tcp::Connection src) {
+    Link& from = src.state<Link>();
+    tcp::Connection dst = from.partner;
     if (!dst)
         return;
-    Link& to = link_of(*dst);
-    if (dst->service == &backend_side_ && !to.connected)
+    Link& to = dst.state<Link>();
+    if (!to.connected)
         return;  // the backend's handshake is not done: keep it queued
-    for (auto chunk = e.recv_front(src); !chunk.empty(); chunk = e.recv_front(src)) {
-        size_t n = e.send(*dst, chunk.data(), chunk.size());
-        e.consume(src, n);
+    for (auto chunk = src.recv_front(); !chunk.empty(); chunk = src.recv_front()) {
+        size_t n = dst.send(chunk.data(), chunk.size());
+        src.consume(n);
         if (n < chunk.size())
             return;  // on_writable(dst) resumes
     }
-    if (src.peer_fin && !from.fin_passed) {
+    if (src.peer_finished() && !from.fin_passed) {
         from.fin_passed = true;
-        e.shutdown_write(*dst);  // half-close, passed on
+        dst.shutdown_write();  // half-close, passed on
     }
     if (from.fin_passed && to.fin_passed) {  // both directions are done
-        from.partner = nullptr;
-        to.partner = nullptr;
-        e.close(src);
-        e.close(*dst);
+        from.partner = {};
+        to.partner = {};
+        src.close();
+        dst.close();
     }
 }
 
-void ProxyService::on_closed(tcp::Engine& e, tcp::Tcb& c, tcp::CloseReason reason) {
-    Link& l = link_of(c);
-    tcp::Tcb* partner = l.partner;
-    l.partner = nullptr;
+void ProxyService::on_closed(tcp::Connection c, tcp::CloseReason reason) {
+    tcp::Connection partner = std::exchange(c.state<Link>().partner, {});
     if (!partner)
         return;
-    link_of(*partner).partner = nullptr;
+    partner.state<Link>().partner = {};
     // A reset, a timeout or a backend that refused: the other side is reset
     // too, so the client learns that its bytes did not all get through.
     if (reason == tcp::CloseReason::Normal)
-        e.close(*partner);
+        partner.close();
     else
-        e.abort(*partner);
+        partner.abort();
 }
 
 }  // namespace tcpterm::app

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "lib/tcp/engine.hpp"
 #include "lib/tcp/service.hpp"
 
 namespace tcpterm::app {
@@ -24,22 +23,22 @@ class ProxyService final : public tcp::Service {
 public:
     explicit ProxyService(std::vector<Backend> backends);
 
-    void on_accept(tcp::Engine& e, tcp::Tcb& client) override;
-    void on_data(tcp::Engine& e, tcp::Tcb& c) override;
-    void on_writable(tcp::Engine& e, tcp::Tcb& c) override;
-    void on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) override;
-    void on_closed(tcp::Engine& e, tcp::Tcb& c, tcp::CloseReason reason) override;
+    void on_accept(tcp::Connection client) override;
+    void on_data(tcp::Connection c) override { relay(c); }
+    void on_writable(tcp::Connection c) override;
+    void on_peer_shutdown(tcp::Connection c) override { relay(c); }
+    void on_closed(tcp::Connection c, tcp::CloseReason reason) override;
 
 private:
     // The backend side's callbacks: the same relay, seen from the other end.
     class BackendSide final : public tcp::Service {
     public:
         explicit BackendSide(ProxyService& proxy) : proxy_(proxy) {}
-        void on_accept(tcp::Engine& e, tcp::Tcb& backend) override;
-        void on_data(tcp::Engine& e, tcp::Tcb& c) override { proxy_.on_data(e, c); }
-        void on_writable(tcp::Engine& e, tcp::Tcb& c) override { proxy_.on_writable(e, c); }
-        void on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) override { proxy_.on_peer_shutdown(e, c); }
-        void on_closed(tcp::Engine& e, tcp::Tcb& c, tcp::CloseReason r) override { proxy_.on_closed(e, c, r); }
+        void on_accept(tcp::Connection backend) override;
+        void on_data(tcp::Connection c) override { proxy_.on_data(c); }
+        void on_writable(tcp::Connection c) override { proxy_.on_writable(c); }
+        void on_peer_shutdown(tcp::Connection c) override { proxy_.on_peer_shutdown(c); }
+        void on_closed(tcp::Connection c, tcp::CloseReason r) override { proxy_.on_closed(c, r); }
 
     private:
         ProxyService& proxy_;
@@ -47,7 +46,7 @@ private:
 
     // Moves what fits from src's receive queue to its partner; passes the
     // FIN on once src's data is all through; closes both when both are done.
-    void relay(tcp::Engine& e, tcp::Tcb& src);
+    void relay(tcp::Connection src);
 
     std::vector<Backend> backends_;
     size_t next_ = 0;

@@ -24,6 +24,7 @@ constexpr uint16_t kBurst = 32;
 constexpr uint16_t kEthLen = sizeof(rte_ether_hdr);
 constexpr uint32_t kSlotMagic = 0x74677367;  // "tgsg"
 
+// Each connection's service state: its slot.
 struct SlotTag {
     uint32_t magic;
     uint32_t index;
@@ -257,18 +258,16 @@ void Clients::open_connections(uint64_t now_tsc) {
             continue;
         }
         free_slots_.pop_back();
-        SlotTag tag{kSlotMagic, index};
-        std::memcpy(c->app, &tag, sizeof(tag));
-        s.conn = c;
+        s.conn = tcp::Connection(*engine_, *c);
+        s.conn.emplace_state<SlotTag>(kSlotMagic, index);
         s.active_pos = static_cast<uint32_t>(active_.size());
         active_.push_back(index);
     }
 }
 
-Clients::Slot& Clients::slot_of(const tcp::Tcb& c) {
-    SlotTag tag;
-    std::memcpy(&tag, c.app, sizeof(tag));
-    if (tag.magic != kSlotMagic || tag.index >= slots_.size() || slots_[tag.index].conn != &c)
+Clients::Slot& Clients::slot_of(tcp::Connection c) {
+    const SlotTag& tag = c.state<SlotTag>();
+    if (tag.magic != kSlotMagic || tag.index >= slots_.size() || slots_[tag.index].conn != c)
         throw std::logic_error("tcpgen: a connection without its slot");
     return slots_[tag.index];
 }
@@ -280,7 +279,7 @@ void Clients::release_slot(Slot& s) {
     active_[pos] = last;
     slots_[last].active_pos = pos;
     active_.pop_back();
-    s.conn = nullptr;
+    s.conn = {};
     free_slots_.push_back(index);
 }
 
@@ -293,7 +292,7 @@ void Clients::check_timeouts(uint64_t now_tsc) {
         // Signed: a connection opened in this same turn started after now_tsc.
         if (static_cast<int64_t>(now_tsc - s.start_tsc) > static_cast<int64_t>(timeout_cycles_)) {
             s.timed_out = true;
-            engine_->abort(*s.conn);  // on_closed runs now
+            s.conn.abort();  // on_closed runs now
         }
     }
 }
@@ -303,19 +302,19 @@ void Clients::abort_all(uint64_t now_tsc) {
     while (!active_.empty()) {
         Slot& s = slots_[active_.back()];
         s.unfinished = true;
-        engine_->abort(*s.conn);
+        s.conn.abort();
     }
     engine_->flush(now_us_);
     flush_tx();
 }
 
-void Clients::on_accept(tcp::Engine& e, tcp::Tcb& c) {
+void Clients::on_accept(tcp::Connection c) {
     Slot& s = slot_of(c);
     uint64_t cycles = rte_rdtsc() - s.start_tsc;
     handshake_us_.push_back(static_cast<float>(static_cast<double>(cycles) * 1e6 / static_cast<double>(hz_)));
     ++counters_.established;
-    if (e.send(c, request_.data(), request_.size()) != request_.size())
-        e.abort(c);  // cannot happen with an empty send buffer
+    if (c.send(request_.data(), request_.size()) != request_.size())
+        c.abort();  // cannot happen with an empty send buffer
 }
 
 void Clients::parse_response(Slot& s, const uint8_t* data, size_t len) {
@@ -369,18 +368,18 @@ bool Clients::response_complete(const Slot& s) const {
     return s.header_done && !s.bad_response && s.status == 200 && s.body_left <= 0;
 }
 
-void Clients::on_data(tcp::Engine& e, tcp::Tcb& c) {
+void Clients::on_data(tcp::Connection c) {
     Slot& s = slot_of(c);
-    for (auto chunk = e.recv_front(c); !chunk.empty(); chunk = e.recv_front(c)) {
+    for (auto chunk = c.recv_front(); !chunk.empty(); chunk = c.recv_front()) {
         counters_.response_bytes += chunk.size();
         parse_response(s, chunk.data(), chunk.size());
-        e.consume(c, chunk.size());
+        c.consume(chunk.size());
     }
 }
 
-void Clients::on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) { e.close(c); }
+void Clients::on_peer_shutdown(tcp::Connection c) { c.close(); }
 
-void Clients::on_closed(tcp::Engine&, tcp::Tcb& c, tcp::CloseReason reason) {
+void Clients::on_closed(tcp::Connection c, tcp::CloseReason reason) {
     Slot& s = slot_of(c);
     if (s.unfinished)
         ++counters_.unfinished;

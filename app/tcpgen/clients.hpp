@@ -93,15 +93,15 @@ public:
     void send_frame(rte_mbuf* frame) override;
     void send_datagram(rte_mbuf* datagram) override;
     // Service
-    void on_accept(tcp::Engine& e, tcp::Tcb& c) override;
-    void on_data(tcp::Engine& e, tcp::Tcb& c) override;
-    void on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) override;
-    void on_closed(tcp::Engine& e, tcp::Tcb& c, tcp::CloseReason reason) override;
+    void on_accept(tcp::Connection c) override;
+    void on_data(tcp::Connection c) override;
+    void on_peer_shutdown(tcp::Connection c) override;
+    void on_closed(tcp::Connection c, tcp::CloseReason reason) override;
 
 private:
     static constexpr uint32_t kHeaderMax = 1024;
     struct Slot {
-        tcp::Tcb* conn = nullptr;
+        tcp::Connection conn;
         uint64_t start_tsc = 0;
         uint32_t active_pos = 0;
         uint32_t header_len = 0;
@@ -120,7 +120,7 @@ private:
     void flush_tx();
     void parse_response(Slot& s, const uint8_t* data, size_t len);
     bool response_complete(const Slot& s) const;
-    Slot& slot_of(const tcp::Tcb& c);
+    Slot& slot_of(tcp::Connection c);
     void release_slot(Slot& s);
 
     const Options& o_;

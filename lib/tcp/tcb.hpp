@@ -230,8 +230,12 @@ struct Tcb {
     Tcb* next_dirty = nullptr;
     Tcb* next_free = nullptr;     // free list, and the release list
 
-    // Per-connection state owned by the service (no allocation per connection).
-    alignas(8) uint8_t app[64];
+    // Per-connection state owned by the service (no allocation per connection),
+    // reached through Connection::emplace_state/state (connection.hpp) only;
+    // app_type names the type it holds.
+    static constexpr size_t kAppAlign = 8;
+    alignas(kAppAlign) uint8_t app[64];
+    const void* app_type = nullptr;
 
     bool fin_sent() const { return fin_queued && snd_max > fin_seq; }
     bool fin_acked() const { return fin_queued && snd_una > fin_seq; }

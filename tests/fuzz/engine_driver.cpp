@@ -13,9 +13,10 @@
 
 namespace tcpterm::fuzz {
 
-void FuzzService::on_closed(tcp::Engine&, tcp::Tcb& c, tcp::CloseReason) {
+void FuzzService::on_closed(tcp::Connection conn, tcp::CloseReason) {
     // An accepted connection is closed exactly once: a second on_closed
     // would have a real service free its state twice.
+    tcp::Tcb& c = *tcp::ConnectionTestAccess::tcb(conn);
     if (owned.erase(&c) == 0 && c.accepted)
         invariant_failed("on_closed for an accepted connection the service no longer holds");
 }

@@ -15,6 +15,7 @@
 #include "app/services/echo.hpp"
 #include "lib/net/frame_sink.hpp"
 #include "lib/tcp/engine.hpp"
+#include "tests/common/connection_access.hpp"
 #include "tests/common/segment_builder.hpp"
 
 namespace tcpterm::fuzz {
@@ -41,11 +42,11 @@ enum class Action : uint8_t { None, ShutdownWrite, Close, Abort, Send };
 class FuzzService final : public tcp::Service {
 public:
     bool accepts() const override { return accepting; }
-    void on_accept(tcp::Engine&, tcp::Tcb& c) override { owned.insert(&c); }
-    void on_data(tcp::Engine& e, tcp::Tcb& c) override { echo.on_data(e, c); }
-    void on_writable(tcp::Engine& e, tcp::Tcb& c) override { echo.on_writable(e, c); }
-    void on_peer_shutdown(tcp::Engine& e, tcp::Tcb& c) override { echo.on_peer_shutdown(e, c); }
-    void on_closed(tcp::Engine&, tcp::Tcb& c, tcp::CloseReason) override;
+    void on_accept(tcp::Connection c) override { owned.insert(tcp::ConnectionTestAccess::tcb(c)); }
+    void on_data(tcp::Connection c) override { echo.on_data(c); }
+    void on_writable(tcp::Connection c) override { echo.on_writable(c); }
+    void on_peer_shutdown(tcp::Connection c) override { echo.on_peer_shutdown(c); }
+    void on_closed(tcp::Connection c, tcp::CloseReason) override;
 
     bool accepting = true;       // false: like the `hold` service
     std::set<tcp::Tcb*> owned;   // accepted (or opened) and not closed yet

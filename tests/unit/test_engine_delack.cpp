@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lib/tcp/service.hpp"
+#include "tests/common/connection_access.hpp"
 #include "test_peer.hpp"
 
 using namespace tcpterm;
@@ -20,16 +21,16 @@ namespace {
 // the same burst).
 class EchoService final : public tcp::Service {
 public:
-    void on_accept(tcp::Engine&, tcp::Tcb& c) override { conn = &c; }
-    void on_data(tcp::Engine& e, tcp::Tcb& c) override {
-        for (auto chunk = e.recv_front(c); !chunk.empty(); chunk = e.recv_front(c)) {
+    void on_accept(tcp::Connection c) override { conn = tcp::ConnectionTestAccess::tcb(c); }
+    void on_data(tcp::Connection c) override {
+        for (auto chunk = c.recv_front(); !chunk.empty(); chunk = c.recv_front()) {
             if (echo)
-                e.send(c, chunk.data(), chunk.size());
+                c.send(chunk.data(), chunk.size());
             received += chunk.size();
-            e.consume(c, chunk.size());
+            c.consume(chunk.size());
         }
     }
-    void on_closed(tcp::Engine&, tcp::Tcb&, tcp::CloseReason) override { conn = nullptr; }
+    void on_closed(tcp::Connection, tcp::CloseReason) override { conn = nullptr; }
 
     tcp::Tcb* conn = nullptr;
     bool echo = false;

@@ -258,16 +258,16 @@ namespace {
 // Ends its partner connection from on_closed, as the proxy service does.
 class PartnerService final : public tcp::Service {
 public:
-    void on_accept(tcp::Engine&, tcp::Tcb& c) override { (first ? second : first) = &c; }
-    void on_data(tcp::Engine&, tcp::Tcb&) override {}
-    void on_closed(tcp::Engine& e, tcp::Tcb& c, tcp::CloseReason) override {
-        tcp::Tcb* partner = &c == first ? second : first;
-        first = second = nullptr;
+    void on_accept(tcp::Connection c) override { (first ? second : first) = c; }
+    void on_data(tcp::Connection) override {}
+    void on_closed(tcp::Connection c, tcp::CloseReason) override {
+        tcp::Connection partner = c == first ? second : first;
+        first = second = {};
         if (partner)
-            e.abort(*partner);
+            partner.abort();
     }
-    tcp::Tcb* first = nullptr;
-    tcp::Tcb* second = nullptr;
+    tcp::Connection first;
+    tcp::Connection second;
 };
 }  // namespace
 
@@ -282,7 +282,7 @@ TEST_CASE("stop: a service that ends another connection from on_closed is handle
         uint32_t iss = h.pop().seq.v;
         h.deliver(Stopping::from(port, kPeerIsn + 1, iss + 1, kAck));
     }
-    REQUIRE(svc.second != nullptr);
+    REQUIRE(svc.second);
     h.engine->shutdown_all(h.now_us);
     CHECK(h.sent.size() == 2);  // one RST each: ours, then the service's
     CHECK(h.counters.TCPAbortOnShutdown == 1);

@@ -118,7 +118,10 @@ void Engine::recovery_on_ack(Tcb& t, uint32_t acked, bool duplicate, const AckIn
     // Recovery ends once everything sent before it began is acknowledged.
     if ((t.in_recovery || t.rto_recovery) && t.snd_una >= t.recover)
         end_recovery(t);
-    if (!t.in_recovery && !t.rto_recovery && t.sb.lost_bytes() > 0)
+    // A new congestion event only for a loss no recovery has answered: a
+    // retransmission still in flight from the episode that just ended was
+    // paid for by that episode's reduction.
+    if (!t.in_recovery && !t.rto_recovery && t.sb.has_unrepaired_loss())
         start_recovery(t);
     if (t.in_recovery) {
         prr_update(t, delivered);
@@ -249,7 +252,7 @@ void Engine::on_reorder_timer(Tcb& t) {
     uint64_t reo = t.rack.reo_wnd(t.in_recovery || t.rto_recovery, t.sb.sacked_segments(),
                                   t.rtt.min_rtt_us(), t.rtt.srtt_us());
     t.rack_timeout_us = t.rack.detect_loss(t.sb, now_, reo);
-    if (!t.in_recovery && !t.rto_recovery && t.sb.lost_bytes() > 0)
+    if (!t.in_recovery && !t.rto_recovery && t.sb.has_unrepaired_loss())
         start_recovery(t);
     else if (t.in_recovery)
         prr_update(t, 0);

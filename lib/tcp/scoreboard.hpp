@@ -81,6 +81,9 @@ public:
     uint32_t outstanding() const { return out_; }
     uint32_t sacked_bytes() const { return sacked_; }
     uint32_t lost_bytes() const { return lost_; }
+    // Whether something presumed lost still waits for its retransmission:
+    // a loss no recovery has answered yet.
+    bool has_unrepaired_loss() const { return lost_ > retrans_out_; }
     uint32_t sacked_segments() const { return sacked_segments_; }
     // The highest sequence number the peer has SACKed (RFC 6675 HighSACK +1;
     // RACK.fack), or the first record's start when nothing is SACKed.

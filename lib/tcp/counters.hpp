@@ -50,6 +50,7 @@ namespace tcpterm::tcp {
     X(TCPSlowStartRetrans, "segments retransmitted in slow start after an RTO")           \
     X(TCPLostRetransmit, "retransmissions found lost and sent again (RACK)")              \
     X(TCPRenoRecovery, "loss recoveries entered on three duplicate ACKs (no SACK)")        \
+    X(TCPSACKReorder, "connections that saw the network reorder their segments (RACK widens its window)") \
     X(TCPDSACKRecv, "D-SACKs received: the peer got a segment twice (RFC 2883)")          \
     X(TCPDSACKUndo, "fast recoveries undone: D-SACKs showed every retransmission needless") \
     X(TCPLossUndo, "RTO recoveries undone: D-SACKs showed every retransmission needless") \

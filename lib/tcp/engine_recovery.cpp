@@ -51,6 +51,7 @@ Engine::AckInfo Engine::scoreboard_ack(Tcb& t, const Segment& s) {
     bool echo = t.ts_ok && s.opts.has_timestamps && s.opts.ts_ecr != 0;
     uint32_t echo_ms = s.opts.ts_ecr - t.ts_offset;
     uint64_t newest_fresh_us = 0;  // the newest delivered segment never retransmitted
+    bool reordering_before = t.rack.reordering_seen();
     auto delivered = [&](const SentSegment& seg) {
         bool older = echo && static_cast<int32_t>(echo_ms - static_cast<uint32_t>(seg.xmit_us / 1000)) < 0;
         t.rack.on_delivered(seg, now_, t.rtt.min_rtt_us(), older);
@@ -78,6 +79,8 @@ Engine::AckInfo Engine::scoreboard_ack(Tcb& t, const Segment& s) {
             continue;
         info.delivered += t.sb.sack(seq_max(left, s.ack), right, delivered);
     }
+    if (!reordering_before && t.rack.reordering_seen())
+        ++counters_.TCPSACKReorder;
     if (newest_fresh_us != 0) {
         info.rtt_us = std::max<uint64_t>(now_ - newest_fresh_us, 1);
     } else if (echo && s.ack > t.snd_una && ts_now(t) != s.opts.ts_ecr) {

@@ -13,6 +13,7 @@
 //   - outside recovery the congestion controller (congestion.hpp) grows
 //     the window.
 #include <algorithm>
+#include <array>
 
 #include "lib/tcp/engine.hpp"
 
@@ -72,8 +73,17 @@ Engine::AckInfo Engine::scoreboard_ack(Tcb& t, const Segment& s) {
     }
     if (s.ack > t.snd_una)
         info.delivered += t.sb.acknowledge(s.ack, delivered);
-    for (uint8_t i = first_block; t.sack_ok && i < s.opts.sack_count; ++i) {
-        Seq left(s.opts.sack[i].left), right(s.opts.sack[i].right);
+    // In sequence order: a receiver lists its newest block first, and when
+    // the ACK before this one was lost, a lower block that is new here was
+    // not reordered by the network (RACK's step 3 must not think so).
+    std::array<SackBlock, 4> blocks{};
+    uint8_t count = 0;
+    for (uint8_t i = first_block; t.sack_ok && i < s.opts.sack_count && count < blocks.size(); ++i)
+        blocks[count++] = s.opts.sack[i];
+    std::sort(blocks.begin(), blocks.begin() + count,
+              [](const SackBlock& a, const SackBlock& b) { return Seq(a.left) < Seq(b.left); });
+    for (uint8_t i = 0; i < count; ++i) {
+        Seq left(blocks[i].left), right(blocks[i].right);
         // RFC 2018 §4: ignore blocks that are malformed or outside what we sent.
         if (!(left < right) || right <= s.ack || right > t.snd_max)
             continue;

@@ -2,9 +2,11 @@
 at 198.18.0.1: an echo server on port 7, discard on 9, a daytime-like server
 on 13 (writes a line, closes first), chargen on 19 (the byte stream of
 tcpterm's, app/services/chargen.cpp), an HTTP server on 80 and, on 8000, a
-listener that never accepts (tcpterm's hold). Run in the appliance namespace once that
+listener that never accepts (tcpterm's hold). LT_LINUX_CC, when set, is the
+congestion control of ports 7, 9, 13 and 19 (TCP_CONGESTION). Run in the appliance namespace once that
 address is on its veth; stops on SIGTERM."""
 import http.server
+import os
 import signal
 import socket
 import sys
@@ -15,6 +17,9 @@ import time
 def serve(port, handle):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    congestion = os.environ.get("LT_LINUX_CC")
+    if congestion:  # accepted sockets inherit it; root may pick any available
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, congestion.encode())
     s.bind(("198.18.0.1", port))
     s.listen(128)
     while True:

@@ -82,7 +82,9 @@ lt_rate_stats() {  # one line per bridge port: sent, dropped, overlimits
 lt_linux_start() {  # the Linux servers at 198.18.0.1 in $LT_APP
   ip -n "$LT_APP" addr add "$LT_ADDR/24" dev tt-app0
   ip netns exec "$LT_APP" ethtool -K tt-app0 tx off >/dev/null
-  ip netns exec "$LT_APP" /usr/bin/python3 -u "$LT_DIR/linux_servers.py" >"$LT_TMP/linux.log" 2>&1 &
+  # LT_LINUX_CC (read by linux_servers.py): the Linux server's congestion
+  # control; by default the namespace's, inherited from the host's sysctl.
+  LT_LINUX_CC=${LT_LINUX_CC:-} ip netns exec "$LT_APP" /usr/bin/python3 -u "$LT_DIR/linux_servers.py" >"$LT_TMP/linux.log" 2>&1 &
   LT_LINUX_PID=$!
   for _ in $(seq 100); do grep -q 'linux servers ready' "$LT_TMP/linux.log" && break; sleep 0.1; done
   grep -q 'linux servers ready' "$LT_TMP/linux.log" || { cat "$LT_TMP/linux.log"; return 1; }

@@ -453,3 +453,32 @@ TEST_CASE("SACK blocks ride on data segments within the peer's MSS: IPv4 total l
     }
     CHECK(out[0].datagram.size() == 1500);  // and the MSS is used whole
 }
+
+TEST_CASE("SACK: the ACK that shows a loss sends its retransmission before new data (RFC 6675 "
+          "NextSeg rule 1), so that the new data's ACKs follow the repair",
+          "[tcp][recovery][sack][stateful]") {
+    Sender c;
+    c.flight(30, 10);
+    auto one = c.answer(c.sack(0, {{1, 2}}));  // one SACKed: maybe reordering
+    auto two = c.answer(c.sack(0, {{1, 3}}));
+    for (const auto& s : one)
+        CHECK(s.seq.v != c.seg(0));
+    for (const auto& s : two)
+        CHECK(s.seq.v != c.seg(0));
+    auto out = c.answer(c.sack(0, {{1, 4}}));  // three: segment 0 is lost
+    REQUIRE(!out.empty());
+    CHECK(out[0].seq.v == c.seg(0));
+    CHECK(c.h.counters.RetransSegs == 1);
+}
+
+TEST_CASE("SACK: blocks are taken in sequence order, so an ACK whose newest block comes first "
+          "(the ACK before it lost) is not seen as reordering (RFC 8985 §6.2 step 3)",
+          "[tcp][recovery][sack][stateful]") {
+    Sender c;
+    c.flight(10, 10);
+    auto out = c.answer(c.sack(0, {{5, 7}, {2, 4}}));
+    CHECK(c.h.counters.TCPSACKReorder == 0);
+    CHECK_FALSE(c.t->rack.reordering_seen());
+    REQUIRE(!out.empty());
+    CHECK(out[0].seq.v == c.seg(0));  // four SACKed: no reordering window to wait for
+}

@@ -137,7 +137,7 @@ ListenSpec parse_listen(const std::string& text) {
             spec.idle_timeout_ms = parse_uint(key + " idle_timeout", value, 0, 86400000);
         } else if (name == "cc") {
             if (!tcp::parse_congestion_algorithm(value))
-                bad(key + " cc", value, "newreno or cubic");
+                bad(key + " cc", value, "newreno, cubic or bbr");
             spec.congestion = value;
         } else if (name == "nodelay") {
             spec.nodelay = parse_bool(key + " nodelay", value) ? 1 : 0;
@@ -188,7 +188,7 @@ po::options_description describe() {
          "(for others, and for the excess over max_per_source), max_per_source=N (connections one "
          "peer address may hold, per worker; default a quarter of tcp.max_connections, 0: no limit), "
          "idle_timeout=MS (reset a connection whose peer is silent this long; 0: never), "
-         "cc=newreno|cubic (congestion control; default tcp.congestion), nodelay=BOOL (Nagle off; "
+         "cc=newreno|cubic|bbr (congestion control; default tcp.congestion), nodelay=BOOL (Nagle off; "
          "default tcp.nodelay), "
          "abort_on_overflow=BOOL (RST when the accept queue is full), "
          "cookies=off|auto|always (SYN cookies; auto: once the SYN queue holds "
@@ -213,7 +213,7 @@ po::options_description describe() {
          "RFC 3168 ECN: off, passive (agree when a SYN asks, as Linux tcp_ecn=2) or on (also ask)")
         ("tcp.window_scaling", s()->default_value("true"), "RFC 7323 window scale (true/false)")
         ("tcp.initial_cwnd", s()->default_value("10"), "initial congestion window, segments (1..100)")
-        ("tcp.congestion", s()->default_value("cubic"), "congestion control, Linux tcp_congestion_control: cubic (RFC 9438 with HyStart++) or newreno (RFC 5681); listeners may choose their own with cc=")
+        ("tcp.congestion", s()->default_value("cubic"), "congestion control, Linux tcp_congestion_control: cubic (RFC 9438 with HyStart++), newreno (RFC 5681) or bbr (BBR v1, as Linux's tcp_bbr); listeners may choose their own with cc=")
         ("tcp.nodelay", s()->default_value("true"), "Nagle's algorithm off for connections tcpterm opens, as TCP_NODELAY (true/false); listeners choose with nodelay=")
         ("tcp.delayed_ack_ms", s()->default_value("40"), "delayed ACKs: ACK every second full-sized segment or after this long; 0: every segment at once (0..500)")
         ("tcp.rto_initial_ms", s()->default_value("1000"), "initial retransmission timeout (10..60000)")
@@ -313,7 +313,7 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
     e.max_orphans = static_cast<uint32_t>(parse_uint("tcp.max_orphans", get(vm, "tcp.max_orphans"), 0, 1u << 24));
     auto cc = tcp::parse_congestion_algorithm(get(vm, "tcp.congestion"));
     if (!cc)
-        bad("tcp.congestion", get(vm, "tcp.congestion"), "cubic or newreno");
+        bad("tcp.congestion", get(vm, "tcp.congestion"), "cubic, newreno or bbr");
     e.congestion = *cc;
     e.nodelay = parse_bool("tcp.nodelay", get(vm, "tcp.nodelay"));
     e.delayed_ack_us = 1000 * parse_uint("tcp.delayed_ack_ms", get(vm, "tcp.delayed_ack_ms"), 0, 500);

@@ -6,21 +6,34 @@ namespace tcpterm::tcp {
 
 const CongestionOps& newreno_ops();
 const CongestionOps& cubic_ops();
+const CongestionOps& bbr_ops();
 
 std::optional<CongestionAlgorithm> parse_congestion_algorithm(std::string_view name) {
     if (name == "newreno" || name == "reno")
         return CongestionAlgorithm::NewReno;
     if (name == "cubic")
         return CongestionAlgorithm::Cubic;
+    if (name == "bbr")
+        return CongestionAlgorithm::Bbr;
     return std::nullopt;
 }
 
 const char* congestion_algorithm_name(CongestionAlgorithm a) {
-    return a == CongestionAlgorithm::Cubic ? "cubic" : "newreno";
+    switch (a) {
+    case CongestionAlgorithm::Cubic: return "cubic";
+    case CongestionAlgorithm::Bbr: return "bbr";
+    case CongestionAlgorithm::NewReno: break;
+    }
+    return "newreno";
 }
 
 const CongestionOps& congestion_ops(CongestionAlgorithm a) {
-    return a == CongestionAlgorithm::Cubic ? cubic_ops() : newreno_ops();
+    switch (a) {
+    case CongestionAlgorithm::Cubic: return cubic_ops();
+    case CongestionAlgorithm::Bbr: return bbr_ops();
+    case CongestionAlgorithm::NewReno: break;
+    }
+    return newreno_ops();
 }
 
 namespace congestion {

@@ -9,18 +9,24 @@
 //   newreno.cpp  RFC 5681 slow start and congestion avoidance (RFC 6582 is
 //                the recovery in engine_recovery.cpp)
 //   cubic.cpp    RFC 9438 CUBIC, with HyStart++ (RFC 9406, hystart.hpp)
+//   bbr.cpp      BBR (version 1, as Linux's tcp_bbr.c): a model of the
+//                path from delivery-rate samples (delivery_rate.hpp) sets
+//                the window on every ACK, in recovery too; random loss is
+//                not taken as congestion
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "lib/tcp/bbr.hpp"
+#include "lib/tcp/delivery_rate.hpp"
 #include "lib/tcp/hystart.hpp"
 #include "lib/tcp/seq.hpp"
 
 namespace tcpterm::tcp {
 
-enum class CongestionAlgorithm : uint8_t { NewReno, Cubic };
+enum class CongestionAlgorithm : uint8_t { NewReno, Cubic, Bbr };
 
 std::optional<CongestionAlgorithm> parse_congestion_algorithm(std::string_view name);
 const char* congestion_algorithm_name(CongestionAlgorithm a);
@@ -47,6 +53,7 @@ struct CongestionState {
     uint64_t epoch_start_us = 0;  // 0: the next ACK in congestion avoidance starts one
 
     HyStartPlusPlus hystart;
+    BbrState bbr;
 
     bool in_slow_start() const { return cwnd < ssthresh; }
 };
@@ -58,6 +65,12 @@ struct AckSample {
     uint64_t rtt_us = 0;          // this ACK's RTT sample; 0: none
     uint64_t srtt_us = 0;
     Seq snd_una, snd_nxt;         // to tell HyStart++ rounds apart
+    // For an algorithm that sets the window on every ACK (BBR):
+    RateSample rate;              // this ACK's delivery-rate sample
+    uint64_t delivered_total = 0; // bytes delivered over the connection's life
+    uint32_t in_flight = 0;       // RFC 6675 pipe after this ACK
+    uint32_t newly_lost = 0;      // bytes this ACK marked lost
+    bool in_recovery = false;     // fast recovery or after an RTO
 };
 
 class CongestionOps {
@@ -66,8 +79,11 @@ public:
     virtual CongestionAlgorithm algorithm() const = 0;
     // A new connection (cwnd is the initial window already).
     virtual void init(CongestionState& s) const = 0;
-    // An ACK outside loss recovery: grow the window.
+    // An ACK outside loss recovery: grow the window. (Every ACK, in
+    // recovery too, for an algorithm that sets_window_on_every_ack.)
     virtual void on_ack(CongestionState& s, const AckSample& a) const = 0;
+    // BBR: the algorithm, not PRR, sets cwnd during recovery as well.
+    virtual bool sets_window_on_every_ack() const { return false; }
     // Loss or ECN-Echo: the new ssthresh. cwnd is the caller's to reduce.
     virtual uint32_t ssthresh_after_congestion(CongestionState& s, uint32_t flight,
                                                uint64_t now_us) const = 0;

@@ -191,6 +191,7 @@ private:
         uint32_t delivered = 0;  // bytes newly acknowledged or SACKed
         uint64_t rtt_us = 0;     // the ACK's RTT sample (0: none)
         bool dsack = false;
+        RateSample rate;         // delivery rate (delivery_rate.hpp)
     };
     void init_sending(Tcb& t);
     RttEstimator::Bounds rtt_bounds() const;

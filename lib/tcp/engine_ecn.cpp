@@ -29,10 +29,12 @@ void Engine::ecn_echo_received(Tcb& t, uint32_t flight) {
     // that point) arrives.
     if (t.in_recovery || t.snd_una <= t.ecn_recover)
         return;
-    congestion::on_congestion(*t.cc_ops, t.cc, flight, now_);
-    t.cc.cwnd = t.cc.ssthresh;
     t.cwr_pending = true;
     t.ecn_recover = t.snd_max;
+    if (t.cc_ops->sets_window_on_every_ack())
+        return;  // BBR (version 1) does not reduce on ECE, as Linux's
+    congestion::on_congestion(*t.cc_ops, t.cc, flight, now_);
+    t.cc.cwnd = t.cc.ssthresh;
     ++counters_.TCPECNCwndReduced;
 }
 

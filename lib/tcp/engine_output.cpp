@@ -192,9 +192,13 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
     }
     Seq end = seq + len + ((flags & kSyn) ? 1 : 0) + ((flags & kFin) ? 1 : 0);
     if (end > t.snd_max) {
-        if (!(flags & kSyn))  // new sequence space: a record on the scoreboard
+        if (!(flags & kSyn)) {  // new sequence space: a record on the scoreboard
+            bool idle = t.sb.empty();
             t.sb.sent(t.snd_max, static_cast<uint32_t>(end - t.snd_max) - ((flags & kFin) ? 1 : 0),
                       (flags & kFin) != 0, now_);
+            if (!t.sb.empty())
+                t.rate.on_sent(t.sb.back(), now_, idle);
+        }
         t.snd_max = end;
     }
     out_.send_datagram(m);
@@ -250,6 +254,12 @@ void Engine::output(Tcb& t) {
         if (fin)
             break;
     }
+    // Less to send than the window allows (draft-cheng-iccrg-delivery-rate-
+    // estimation §3.4): rate samples until this flight is delivered measure
+    // the application, not the path.
+    if (data_state && t.sendq.bytes - std::min<uint32_t>(t.sendq.bytes, t.snd_nxt - t.snd_una) < effective_mss(t) &&
+        t.sb.pipe() < t.cc.cwnd && !t.sb.next_lost())
+        t.rate.on_app_limited(t.sb.pipe());
     if (!sent && t.ack_now)
         send_segment(t, t.state == State::SynReceived ? t.snd_nxt : t.snd_max, 0, kAck);
     if (!data_state)

@@ -56,6 +56,7 @@ Engine::AckInfo Engine::scoreboard_ack(Tcb& t, const Segment& s) {
     auto delivered = [&](const SentSegment& seg) {
         bool older = echo && static_cast<int32_t>(echo_ms - static_cast<uint32_t>(seg.xmit_us / 1000)) < 0;
         t.rack.on_delivered(seg, now_, t.rtt.min_rtt_us(), older);
+        t.rate.on_delivered(seg);
         if (!seg.has(SentSegment::kRetransmitted))
             newest_fresh_us = std::max(newest_fresh_us, seg.xmit_us);
     };
@@ -100,6 +101,7 @@ Engine::AckInfo Engine::scoreboard_ack(Tcb& t, const Segment& s) {
     }
     if (info.rtt_us != 0)
         t.rtt.sample(info.rtt_us, rtt_bounds());
+    info.rate = t.rate.take_sample(info.delivered, now_, t.rtt.min_rtt_us());
     return info;
 }
 
@@ -114,6 +116,7 @@ void Engine::recovery_on_ack(Tcb& t, uint32_t acked, bool duplicate, const AckIn
     }
     // Loss detection.
     uint32_t delivered = info.delivered;
+    uint32_t lost_before = t.sb.lost_bytes();
     if (t.sack_ok) {
         uint64_t reo = t.rack.reo_wnd(t.in_recovery || t.rto_recovery, t.sb.sacked_segments(),
                                       t.rtt.min_rtt_us(), t.rtt.srtt_us());
@@ -134,9 +137,24 @@ void Engine::recovery_on_ack(Tcb& t, uint32_t acked, bool duplicate, const AckIn
     // A new congestion event only for a loss no recovery has answered: a
     // retransmission still in flight from the episode that just ended was
     // paid for by that episode's reduction.
+    uint32_t lost_after = t.sb.lost_bytes();
     if (!t.in_recovery && !t.rto_recovery && t.sb.has_unrepaired_loss())
         start_recovery(t);
-    if (t.in_recovery) {
+    if (t.cc_ops->sets_window_on_every_ack()) {  // BBR: its model, in recovery too
+        AckSample a;
+        a.acked = delivered;
+        a.now_us = now_;
+        a.rtt_us = info.rtt_us;
+        a.srtt_us = t.rtt.srtt_us();
+        a.snd_una = t.snd_una;
+        a.snd_nxt = t.snd_max;
+        a.rate = info.rate;
+        a.delivered_total = t.rate.delivered();
+        a.in_flight = t.sb.pipe();
+        a.newly_lost = lost_after > lost_before ? lost_after - lost_before : 0;
+        a.in_recovery = t.in_recovery || t.rto_recovery;
+        t.cc_ops->on_ack(t.cc, a);
+    } else if (t.in_recovery) {
         prr_update(t, delivered);
     } else if (delivered > 0 && t.cwnd_limited) {
         AckSample a;
@@ -215,6 +233,7 @@ void Engine::retransmit(Tcb& t, SentSegment& seg) {
     uint32_t len = seg.payload();
     bool fin = seg.has(SentSegment::kFin);
     t.sb.retransmitted(seg, now_);
+    t.rate.on_sent(seg, now_, false);
     if (t.undo_armed)
         ++t.undo_retrans;
     ++counters_.RetransSegs;
@@ -267,7 +286,7 @@ void Engine::on_reorder_timer(Tcb& t) {
     t.rack_timeout_us = t.rack.detect_loss(t.sb, now_, reo);
     if (!t.in_recovery && !t.rto_recovery && t.sb.has_unrepaired_loss())
         start_recovery(t);
-    else if (t.in_recovery)
+    else if (t.in_recovery && !t.cc_ops->sets_window_on_every_ack())
         prr_update(t, 0);
     arm_sending_timer(t, true);
     mark_dirty(t);

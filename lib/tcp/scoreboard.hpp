@@ -20,9 +20,16 @@ struct SentSegment {
         kRetransOut = 4,      // retransmitted since it was marked lost
         kRetransmitted = 8,   // retransmitted at least once (Karn: no RTT sample)
         kFin = 16,            // end includes our FIN
+        kAppLimited = 32,     // sent while the sender was application-limited
     };
     Seq start, end;           // end is one past the last byte (and the FIN)
     uint64_t xmit_us = 0;     // its latest (re)transmission
+    // The connection's delivery state when it last went out
+    // (delivery_rate.hpp): bytes delivered, when, and when the flight
+    // that was being timed started.
+    uint64_t delivered = 0;
+    uint64_t delivered_us = 0;
+    uint64_t first_sent_us = 0;
     uint8_t flags = 0;
     uint8_t episode_retrans = 0;  // retransmissions in the current recovery (D-SACK undo)
 

@@ -152,6 +152,7 @@ struct Tcb {
     RttEstimator rtt;
     const CongestionOps* cc_ops = nullptr;
     CongestionState cc;
+    DeliveryRate rate;            // delivery-rate samples (BBR)
     Scoreboard sb;
     Rack rack;
     uint64_t rack_timeout_us = 0; // the reordering timer RACK asked for (0: none)

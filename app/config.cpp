@@ -213,7 +213,7 @@ po::options_description describe() {
          "RFC 3168 ECN: off, passive (agree when a SYN asks, as Linux tcp_ecn=2) or on (also ask)")
         ("tcp.window_scaling", s()->default_value("true"), "RFC 7323 window scale (true/false)")
         ("tcp.initial_cwnd", s()->default_value("10"), "initial congestion window, segments (1..100)")
-        ("tcp.congestion", s()->default_value("cubic"), "congestion control, Linux tcp_congestion_control: cubic (RFC 9438 with HyStart++), newreno (RFC 5681) or bbr (BBR v1, as Linux's tcp_bbr); listeners may choose their own with cc=")
+        ("tcp.congestion", s()->default_value("bbr"), "congestion control, Linux tcp_congestion_control: cubic (RFC 9438 with HyStart++), newreno (RFC 5681) or bbr (BBR v1, as Linux's tcp_bbr); listeners may choose their own with cc=")
         ("tcp.nodelay", s()->default_value("true"), "Nagle's algorithm off for connections tcpterm opens, as TCP_NODELAY (true/false); listeners choose with nodelay=")
         ("tcp.delayed_ack_ms", s()->default_value("40"), "delayed ACKs: ACK every second full-sized segment or after this long; 0: every segment at once (0..500)")
         ("tcp.rto_initial_ms", s()->default_value("1000"), "initial retransmission timeout (10..60000)")

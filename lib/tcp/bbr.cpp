@@ -19,7 +19,8 @@
 // lossy path full where CUBIC and NewReno back off on every loss.
 // Not carried over from Linux: long-term bandwidth sampling (policer
 // detection). Pacing is computed (pacing_rate) but the engine sends on
-// ACKs within the window; the window bounds the bursts.
+// ACKs within the window; the window bounds the bursts, and Drain, which
+// relies on pacing below the bottleneck rate, caps the window at one BDP.
 #include <algorithm>
 #include <cmath>
 
@@ -279,6 +280,10 @@ private:
         s.cwnd = cwnd;
         if (b.mode == BbrState::Mode::ProbeRtt)
             s.cwnd = std::min(s.cwnd, floor);
+        // Drain paces at 1/2.885 to empty the queue Startup built; without
+        // pacing the window has to do it: one BDP until it is down to that.
+        if (b.mode == BbrState::Mode::Drain)
+            s.cwnd = std::max(std::min(s.cwnd, bdp(s, 1.0)), floor);
     }
 
     static uint32_t aggregation_cwnd(const CongestionState& s) {

@@ -47,7 +47,11 @@ Worker::Worker(uint16_t id, const Config& config, uint16_t port, const SteeringP
     engine_ = std::make_unique<tcp::Engine>("w" + std::to_string(id), engine, counters_.tcp, *this,
                                             pool, clock.now_us());
     for (const ListenSpec& spec : config.listeners) {
-        services_.push_back(make_service(spec.service, spec.options));
+        const PoolSpec* pool = nullptr;
+        for (const PoolSpec& p : config.pools)
+            if (p.name == spec.options.pool)
+                pool = &p;
+        services_.push_back(make_service(spec.service, spec.options, pool));
         tcp::Listener l;
         l.addr = spec.addr;
         l.port = spec.port;

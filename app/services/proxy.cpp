@@ -17,7 +17,7 @@ struct Link {
 
 }  // namespace
 
-ProxyService::ProxyService(std::vector<Backend> backends) : backends_(std::move(backends)) {}
+ProxyService::ProxyService(std::vector<BackendSpec> backends) : backends_(std::move(backends)) {}
 
 void ProxyService::on_accept(tcp::Connection client) {
     Link& link = client.emplace_state<Link>(Link{.connected = true});
@@ -25,7 +25,7 @@ void ProxyService::on_accept(tcp::Connection client) {
         client.abort();
         return;
     }
-    const Backend& b = backends_[next_++ % backends_.size()];
+    const BackendSpec& b = backends_[next_++ % backends_.size()];
     tcp::Connection backend = client.connect(b.addr, b.port, backend_side_);
     if (!backend) {  // no port or table slot: the client hears a reset
         client.abort();

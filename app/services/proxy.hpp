@@ -1,5 +1,5 @@
 // L4 proxy: every accepted connection is spliced to a backend connection
-// that this worker opens (round robin over the listener's backend= list).
+// that this worker opens (round robin over the listener's pool).
 // Bytes are relayed both ways with back-pressure (what the other side's send
 // queue cannot take stays unread, which closes this side's window), a FIN is
 // passed on as a half-close, and a reset or a failed backend resets the other
@@ -10,18 +10,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "app/lb/pool_spec.hpp"
 #include "lib/tcp/service.hpp"
 
 namespace tcpterm::app {
 
-struct Backend {
-    uint32_t addr = 0;  // host order
-    uint16_t port = 0;
-};
-
 class ProxyService final : public tcp::Service {
 public:
-    explicit ProxyService(std::vector<Backend> backends);
+    explicit ProxyService(std::vector<BackendSpec> backends);
 
     void on_accept(tcp::Connection client) override;
     void on_data(tcp::Connection c) override { relay(c); }
@@ -48,7 +44,7 @@ private:
     // FIN on once src's data is all through; closes both when both are done.
     void relay(tcp::Connection src);
 
-    std::vector<Backend> backends_;
+    std::vector<BackendSpec> backends_;
     size_t next_ = 0;
     BackendSide backend_side_{*this};
 };

@@ -22,7 +22,7 @@ constexpr uint16_t kBackendPort = 9000;
 
 struct Spliced {
     EngineHarness h;
-    app::ProxyService proxy{{app::Backend{kBackend, kBackendPort}}};
+    app::ProxyService proxy{{app::BackendSpec{kBackend, kBackendPort}}};
     uint32_t client_iss = 0, backend_iss = 0;
     uint16_t backend_lport = 0;
 

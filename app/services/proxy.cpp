@@ -13,31 +13,35 @@ struct Link {
     tcp::Connection partner;   // empty: unlinked
     bool fin_passed = false;   // this side's FIN went on to the partner
     bool connected = false;    // its handshake completed (the client's has)
+    bool is_backend = false;
+    uint16_t backend = Pool::kNone;  // both sides: the pool's backend index
 };
 
 }  // namespace
 
-ProxyService::ProxyService(std::vector<BackendSpec> backends) : backends_(std::move(backends)) {}
-
 void ProxyService::on_accept(tcp::Connection client) {
     Link& link = client.emplace_state<Link>(Link{.connected = true});
-    if (backends_.empty()) {
+    uint16_t b = pool_.pick(client.key(), {});
+    if (b == Pool::kNone) {  // every backend is down
         client.abort();
         return;
     }
-    const BackendSpec& b = backends_[next_++ % backends_.size()];
-    tcp::Connection backend = client.connect(b.addr, b.port, backend_side_);
+    const BackendSpec& spec = pool_.pool().spec().backends[b];
+    tcp::Connection backend = client.connect(spec.addr, spec.port, backend_side_);
     if (!backend) {  // no port or table slot: the client hears a reset
         client.abort();
         return;
     }
-    backend.emplace_state<Link>(Link{.partner = client});
+    pool_.connect_started(b);
+    backend.emplace_state<Link>(Link{.partner = client, .is_backend = true, .backend = b});
     link.partner = backend;
+    link.backend = b;
 }
 
 void ProxyService::BackendSide::on_accept(tcp::Connection backend) {
     Link& l = backend.state<Link>();
     l.connected = true;
+    proxy_.pool_.connected(l.backend);
     if (l.partner)
         proxy_.relay(l.partner);  // what the client sent while we connected
 }
@@ -59,6 +63,10 @@ void ProxyService::relay(tcp::Connection src) {
     for (auto chunk = src.recv_front(); !chunk.empty(); chunk = src.recv_front()) {
         size_t n = dst.send(chunk.data(), chunk.size());
         src.consume(n);
+        if (to.is_backend)
+            pool_.sent_to_backend(to.backend, n);
+        else
+            pool_.received_from_backend(from.backend, n);
         if (n < chunk.size())
             return;  // on_writable(dst) resumes
     }
@@ -75,7 +83,18 @@ void ProxyService::relay(tcp::Connection src) {
 }
 
 void ProxyService::on_closed(tcp::Connection c, tcp::CloseReason reason) {
-    tcp::Connection partner = std::exchange(c.state<Link>().partner, {});
+    Link& link = c.state<Link>();
+    if (link.is_backend) {
+        // A handshake that a RST or the timer ended counts against the
+        // backend (passive health); one we aborted ourselves does not.
+        bool failed = !link.connected && (reason == tcp::CloseReason::Refused ||
+                                          reason == tcp::CloseReason::Timeout);
+        if (failed)
+            pool_.connect_failed(link.backend, reason == tcp::CloseReason::Refused);
+        else
+            pool_.closed(link.backend);
+    }
+    tcp::Connection partner = std::exchange(link.partner, {});
     if (!partner)
         return;
     partner.state<Link>().partner = {};

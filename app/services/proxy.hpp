@@ -1,5 +1,6 @@
 // L4 proxy: every accepted connection is spliced to a backend connection
-// that this worker opens (round robin over the listener's pool).
+// that this worker opens, to the backend its pool's algorithm picks
+// (app/lb/pool.hpp).
 // Bytes are relayed both ways with back-pressure (what the other side's send
 // queue cannot take stays unread, which closes this side's window), a FIN is
 // passed on as a half-close, and a reset or a failed backend resets the other
@@ -8,16 +9,16 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
-#include "app/lb/pool_spec.hpp"
+#include "app/lb/pool.hpp"
 #include "lib/tcp/service.hpp"
 
 namespace tcpterm::app {
 
 class ProxyService final : public tcp::Service {
 public:
-    explicit ProxyService(std::vector<BackendSpec> backends);
+    // pool: this worker's side of the listener's pool; it outlives the service.
+    explicit ProxyService(PoolWorker& pool) : pool_(pool) {}
 
     void on_accept(tcp::Connection client) override;
     void on_data(tcp::Connection c) override { relay(c); }
@@ -44,8 +45,7 @@ private:
     // FIN on once src's data is all through; closes both when both are done.
     void relay(tcp::Connection src);
 
-    std::vector<BackendSpec> backends_;
-    size_t next_ = 0;
+    PoolWorker& pool_;
     BackendSide backend_side_{*this};
 };
 

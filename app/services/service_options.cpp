@@ -17,7 +17,7 @@ bool is_known_service(const std::string& name) {
 }
 
 std::unique_ptr<tcp::Service> make_service(const std::string& name, const ServiceOptions& options,
-                                           const PoolSpec* pool) {
+                                           PoolWorker* pool) {
     if (name == "echo")
         return std::make_unique<EchoService>();
     if (name == "discard")
@@ -31,7 +31,7 @@ std::unique_ptr<tcp::Service> make_service(const std::string& name, const Servic
     if (name == "http")
         return std::make_unique<HttpService>(options.http_body_size);
     if (name == "proxy")
-        return pool ? std::make_unique<ProxyService>(pool->backends) : nullptr;
+        return pool ? std::make_unique<ProxyService>(*pool) : nullptr;
     return nullptr;
 }
 

@@ -21,8 +21,9 @@ struct ServiceOptions {
 bool is_known_service(const std::string& name);
 const char* known_services();
 // One instance per worker and listener: services keep no shared state.
-// pool: the proxy's (options.pool), nullptr for other services.
+// pool: the worker's side of the proxy's pool (options.pool); nullptr for
+// other services.
 std::unique_ptr<tcp::Service> make_service(const std::string& name, const ServiceOptions& options,
-                                           const PoolSpec* pool = nullptr);
+                                           PoolWorker* pool = nullptr);
 
 }  // namespace tcpterm::app

@@ -3,6 +3,7 @@
 // data, half-close and resets pass from one side to the other.
 #include <catch2/catch.hpp>
 
+#include "app/lb/balancer.hpp"
 #include "app/services/proxy.hpp"
 #include "engine_harness.hpp"
 
@@ -20,9 +21,18 @@ namespace {
 constexpr uint32_t kClient = 0xC6120002, kBackend = 0xC6120003;
 constexpr uint16_t kBackendPort = 9000;
 
+app::PoolSpec one_backend_pool() {
+    app::PoolSpec p;
+    p.name = "p";
+    p.backends = {app::BackendSpec{kBackend, kBackendPort}};
+    p.algorithm = app::LbAlgorithm::Wrr;
+    return p;
+}
+
 struct Spliced {
     EngineHarness h;
-    app::ProxyService proxy{{app::BackendSpec{kBackend, kBackendPort}}};
+    app::LoadBalancer lb{{one_backend_pool()}, 1};
+    app::ProxyService proxy{*lb.worker_side("p", 0)};
     uint32_t client_iss = 0, backend_iss = 0;
     uint16_t backend_lport = 0;
 

@@ -15,27 +15,47 @@ struct Link {
     bool connected = false;    // its handshake completed (the client's has)
     bool is_backend = false;
     uint16_t backend = Pool::kNone;  // both sides: the pool's backend index
+    // The client's side: its attempts to reach a backend so far, and when
+    // its connect_timeout runs out.
+    uint8_t attempts = 0;
+    uint16_t tried[kMaxRetries + 1] = {};
+    uint64_t deadline_us = 0;
 };
 
 }  // namespace
 
 void ProxyService::on_accept(tcp::Connection client) {
-    Link& link = client.emplace_state<Link>(Link{.connected = true});
-    uint16_t b = pool_.pick(client.key(), {});
-    if (b == Pool::kNone) {  // every backend is down
+    client.emplace_state<Link>(Link{
+        .connected = true,
+        .deadline_us = client.now_us() + pool_.pool().spec().connect_timeout_ms * 1000});
+    if (!try_backend(client))
         client.abort();
-        return;
-    }
-    const BackendSpec& spec = pool_.pool().spec().backends[b];
-    tcp::Connection backend = client.connect(spec.addr, spec.port, backend_side_);
-    if (!backend) {  // no port or table slot: the client hears a reset
-        client.abort();
-        return;
-    }
+}
+
+// The client's next attempt: a backend it has not tried (while there is
+// one), given an equal share of the connect_timeout left for the attempts
+// left, so that one silent backend cannot use up the whole budget.
+bool ProxyService::try_backend(tcp::Connection client) {
+    Link& link = client.state<Link>();
+    const PoolSpec& spec = pool_.pool().spec();
+    uint64_t now = client.now_us();
+    if (link.attempts > spec.retries || now >= link.deadline_us)
+        return false;
+    uint16_t b = pool_.pick(client.key(), {link.tried, link.attempts});
+    if (b == Pool::kNone)  // every backend is down
+        return false;
+    link.tried[link.attempts++] = b;
+    uint64_t attempts_left = spec.retries + 2u - link.attempts;  // this one included
+    const BackendSpec& to = spec.backends[b];
+    tcp::Connection backend =
+        client.connect(to.addr, to.port, backend_side_, (link.deadline_us - now) / attempts_left);
+    if (!backend)  // no port or table slot: the client hears a reset
+        return false;
     pool_.connect_started(b);
     backend.emplace_state<Link>(Link{.partner = client, .is_backend = true, .backend = b});
     link.partner = backend;
     link.backend = b;
+    return true;
 }
 
 void ProxyService::BackendSide::on_accept(tcp::Connection backend) {
@@ -93,6 +113,14 @@ void ProxyService::on_closed(tcp::Connection c, tcp::CloseReason reason) {
             pool_.connect_failed(link.backend, reason == tcp::CloseReason::Refused);
         else
             pool_.closed(link.backend);
+        // The client is still waiting: on to the next backend, if any.
+        if (failed && link.partner) {
+            tcp::Connection client = std::exchange(link.partner, {});
+            client.state<Link>().partner = {};
+            if (!try_backend(client))
+                client.abort();
+            return;
+        }
     }
     tcp::Connection partner = std::exchange(link.partner, {});
     if (!partner)

@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
                                                             engine, pools[w], *lb));
             worker_ptrs.push_back(workers.back().get());
         }
-        app::register_telemetry(worker_ptrs, config.port_id);
+        app::register_telemetry(worker_ptrs, config.port_id, lb.get());
 
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(mac, sizeof(mac), &port.mac);

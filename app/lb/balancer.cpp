@@ -36,6 +36,7 @@ PoolWorker* LoadBalancer::worker_side(const std::string& pool, uint16_t worker) 
 }
 
 void LoadBalancer::tick(uint64_t now_us, std::FILE* log) {
+    std::lock_guard lock(control_);
     for (size_t p = 0; p < pools_.size(); ++p) {
         Pool& pool = *pools_[p];
         for (size_t b = 0; b < pool.size(); ++b) {
@@ -63,6 +64,7 @@ void LoadBalancer::tick(uint64_t now_us, std::FILE* log) {
 }
 
 std::vector<BackendView> LoadBalancer::view(size_t p) const {
+    std::lock_guard lock(control_);
     const Pool& pool = *pools_[p];
     std::vector<BackendView> out;
     for (size_t b = 0; b < pool.size(); ++b) {

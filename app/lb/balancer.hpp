@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ public:
 
     size_t pools() const { return pools_.size(); }
     Pool& pool(size_t i) { return *pools_[i]; }
+    const PoolSpec& pool_spec(size_t i) const { return pools_[i]->spec(); }
     // The worker's side of the pool with that name (nullptr: no such pool).
     PoolWorker* worker_side(const std::string& pool, uint16_t worker);
 
@@ -45,7 +47,8 @@ public:
     // comes back. Prints one line per change to `log`.
     void tick(uint64_t now_us, std::FILE* log);
 
-    // Control thread (telemetry, exit summary): counters summed over workers.
+    // Control side (telemetry, exit summary): counters summed over workers,
+    // health as the control thread last set it.
     std::vector<BackendView> view(size_t pool) const;
     void print_summary(std::FILE* out) const;
 
@@ -59,6 +62,8 @@ private:
     // [pool][worker]; each written by its worker only.
     std::vector<std::vector<std::unique_ptr<PoolWorker>>> sides_;
     std::vector<std::vector<Health>> health_;  // [pool][backend], control thread only
+    // Between tick() and the telemetry thread's view(); workers never take it.
+    mutable std::mutex control_;
 };
 
 }  // namespace tcpterm::app

@@ -6,7 +6,9 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -74,7 +76,7 @@ ListenSpec parse_listen(const std::string& text) {
         "[ADDR:]PORT=SERVICE[,backlog=N][,syn_backlog=N][,allow=A.B.C.D/N]...[,reject=rst|drop]"
         "[,abort_on_overflow=true|false][,cookies=off|auto|always][,cookie_threshold=N][,body=N]"
         "[,max_per_source=N][,idle_timeout=MS][,cc=newreno|cubic][,nodelay=true|false]"
-        "[,backend=A.B.C.D:PORT]... "
+        "[,pool=NAME | ,backend=A.B.C.D:PORT[;weight=N]...] "
         "with SERVICE one of " +
         std::string(known_services());
     ListenSpec spec;
@@ -144,20 +146,24 @@ ListenSpec parse_listen(const std::string& text) {
         } else if (name == "abort_on_overflow") {
             spec.abort_on_overflow = parse_bool(key + " abort_on_overflow", value);
         } else if (name == "backend" && spec.service == "proxy") {
-            size_t colon = value.find(':');
-            auto addr = net::parse_ipv4(value.substr(0, colon));
-            if (colon == std::string::npos || !addr)
-                bad(key + " backend", value, "A.B.C.D:PORT");
-            uint16_t port = static_cast<uint16_t>(parse_uint(key + " backend", value.substr(colon + 1), 1, 65535));
-            spec.options.backends.push_back(Backend{*addr, port});
+            // A weight is written "backend=A.B.C.D:PORT;weight=N" here, as
+            // ',' separates the listener's options.
+            std::string b = value;
+            if (size_t semi = b.find(';'); semi != std::string::npos)
+                b[semi] = ',';
+            spec.backends.push_back(parse_backend(key + " backend", b));
+        } else if (name == "pool" && spec.service == "proxy") {
+            if (value.empty())
+                bad(key + " pool", value, "the name of a [pool.NAME] section");
+            spec.options.pool = value;
         } else if (name == "body" && spec.service == "http")
             spec.options.http_body_size =
                 static_cast<uint32_t>(parse_uint(key + " body", value, 0, 1u << 30));
         else
-            bad(key, text, "one of the options of " + form + " (body= is for http only, backend= for proxy only)");
+            bad(key, text, "one of the options of " + form + " (body= is for http only, pool= and backend= for proxy only)");
     }
-    if (spec.service == "proxy" && spec.options.backends.empty())
-        bad(key, text, "a proxy with at least one backend=A.B.C.D:PORT");
+    if (spec.service == "proxy" && spec.backends.empty() == spec.options.pool.empty())
+        bad(key, text, "a proxy with either pool=NAME or at least one backend=A.B.C.D:PORT");
     return spec;
 }
 
@@ -193,7 +199,8 @@ po::options_description describe() {
          "abort_on_overflow=BOOL (RST when the accept queue is full), "
          "cookies=off|auto|always (SYN cookies; auto: once the SYN queue holds "
          "cookie_threshold=N entries, default its bound), body=N "
-         "(http body bytes), backend=A.B.C.D:PORT (proxy, repeatable: round robin). Flags replace the file's list. Default: 7=echo 9=discard "
+         "(http body bytes), pool=NAME (proxy: a [pool.NAME] section), backend=A.B.C.D:PORT[;weight=N] "
+         "(proxy, repeatable: an implicit pool, weighted round robin). Flags replace the file's list. Default: 7=echo 9=discard "
          "13=daytime 19=chargen 80=http")
         ("mbufs", s()->default_value("65535"), "packet buffers, shared out equally among the workers' own pools (1023..4194303)")
         ("arp.entries", s()->default_value("1024"), "neighbour table size (4..1048576)")
@@ -242,7 +249,22 @@ po::options_description describe() {
 
 std::string get(const po::variables_map& vm, const char* key) { return vm[key].as<std::string>(); }
 
-void fill(const po::variables_map& vm, const std::vector<std::string>& listens, Config& c) {
+// A listener's backend= list becomes a pool of its own: weighted round
+// robin, as the shorthand always spread connections, with the pool defaults.
+PoolSpec implicit_pool(const ListenSpec& spec) {
+    PoolSpec p;
+    std::string endpoint = spec.text.substr(0, spec.text.find('='));
+    std::replace(endpoint.begin(), endpoint.end(), ':', '-');
+    p.name = "listen-" + endpoint;
+    p.backends = spec.backends;
+    p.algorithm = LbAlgorithm::Wrr;
+    p.implicit = true;
+    return p;
+}
+
+void fill(const po::variables_map& vm, const std::vector<std::string>& listens,
+          std::vector<PoolSpec> pools, Config& c) {
+    c.pools = std::move(pools);
     c.eal_args = split_words(get(vm, "eal"));
     c.port_id = static_cast<uint16_t>(parse_uint("port", get(vm, "port"), 0, 31));
     c.workers = static_cast<uint16_t>(parse_uint("workers", get(vm, "workers"), 0, 128));
@@ -263,6 +285,14 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
         for (const ListenSpec& other : c.listeners)
             if (other.port == spec.port && other.addr == spec.addr)
                 bad("listen", l, "one listener per address and port (" + other.text + " is there)");
+        if (!spec.backends.empty()) {
+            c.pools.push_back(implicit_pool(spec));
+            spec.options.pool = c.pools.back().name;
+        } else if (spec.service == "proxy" &&
+                   std::none_of(c.pools.begin(), c.pools.end(),
+                                [&](const PoolSpec& p) { return p.name == spec.options.pool; })) {
+            bad("listen pool", spec.options.pool, "a pool defined by a [pool." + spec.options.pool + "] section");
+        }
         c.listeners.push_back(spec);
     }
     c.mbufs = static_cast<uint32_t>(parse_uint("mbufs", get(vm, "mbufs"), 1023, 4194303));
@@ -342,24 +372,73 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens, 
         parse_uint("tcp.challenge_ack_limit", get(vm, "tcp.challenge_ack_limit"), 1, 1000000));
 }
 
+// Pool keys ("pool.NAME.KEY") cannot be declared up front, as the names are
+// the user's: the parsers let unregistered keys through, and this takes
+// those of pools and rejects any other exactly as Boost would.
+using PoolKeys = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
+
+PoolKeys take_pool_keys(const po::parsed_options& parsed) {
+    PoolKeys pools;
+    for (const po::option& o : parsed.options) {
+        if (!o.unregistered)
+            continue;
+        const std::string& k = o.string_key;
+        size_t dot = k.find('.', 5);
+        if (k.rfind("pool.", 0) != 0 || dot == std::string::npos || dot == 5 || dot + 1 == k.size())
+            throw po::unknown_option(k);
+        if (o.value.size() != 1)
+            bad(k, "", "one value (on the command line: --" + k + "=VALUE)");
+        pools[k.substr(5, dot - 5)].emplace_back(k.substr(dot + 1), o.value[0]);
+    }
+    return pools;
+}
+
+// Flags win over the file key by key: a key given as a flag replaces all of
+// the file's values of that key in that pool (backend lists included).
+std::vector<PoolSpec> merge_pools(PoolKeys file, const PoolKeys& flags) {
+    for (const auto& [name, keys] : flags) {
+        auto& merged = file[name];
+        for (const auto& kv : keys)
+            std::erase_if(merged, [&](const auto& old) { return old.first == kv.first; });
+        merged.insert(merged.end(), keys.begin(), keys.end());
+    }
+    std::vector<PoolSpec> pools;
+    for (const auto& [name, keys] : file)
+        pools.push_back(parse_pool(name, keys));
+    return pools;
+}
+
 }  // namespace
 
 int parse_config(int argc, char** argv, Config& out) {
     po::options_description desc = describe();
     try {
+        po::parsed_options parsed =
+            po::command_line_parser(argc, argv).options(desc).allow_unregistered().run();
+        PoolKeys flag_pools = take_pool_keys(parsed);
         po::variables_map cli;
-        po::store(po::parse_command_line(argc, argv, desc), cli);
+        po::store(parsed, cli);
         if (cli.count("help")) {
-            std::cout << "usage: tcpterm [--config FILE] [options]\n" << desc << "\n";
+            std::cout << "usage: tcpterm [--config FILE] [options]\n" << desc
+                      << "\nBackend pools ([pool.NAME] in the INI file, or --pool.NAME.KEY=VALUE):\n"
+                         "  backend = A.B.C.D:PORT[,weight=1..1000]   repeatable\n"
+                         "  algorithm = maglev|maglev-4tuple|wrr|leastconn (maglev: the client address)\n"
+                         "  connect_timeout = MS   a client's budget for reaching a backend, retries included (5000)\n"
+                         "  retries = 0..7         further backends tried when one refuses or is silent (3)\n"
+                         "  fall = N               consecutive failed connects that mark a backend down (3)\n"
+                         "  down_time = MS         how long it then stays out of the pool (10000)\n"
+                         "  table_size = PRIME     Maglev lookup table entries (65537)\n"
+                         "A listener uses one with --listen PORT=proxy,pool=NAME.\n";
             return 0;
         }
         po::variables_map vm;
-        po::store(po::parse_command_line(argc, argv, desc), vm);  // flags first: they win
+        po::store(parsed, vm);  // flags first: they win
         std::vector<std::string> listens, ao_keys;
         if (cli.count("listen"))
             listens = cli["listen"].as<std::vector<std::string>>();
         if (cli.count("ao-key"))
             ao_keys = cli["ao-key"].as<std::vector<std::string>>();
+        PoolKeys file_pools;
         if (cli.count("config")) {
             std::string path = get(cli, "config");
             std::ifstream file(path);
@@ -367,8 +446,10 @@ int parse_config(int argc, char** argv, Config& out) {
                 std::cerr << "tcpterm: cannot read config file '" << path << "' (config)\n";
                 return 2;
             }
+            po::parsed_options from_file_parsed = po::parse_config_file(file, desc, true);
+            file_pools = take_pool_keys(from_file_parsed);
             po::variables_map from_file;
-            po::store(po::parse_config_file(file, desc), from_file);
+            po::store(from_file_parsed, from_file);
             if (from_file.count("config") || from_file.count("help")) {
                 std::cerr << "tcpterm: 'config' and 'help' are not allowed inside " << path << "\n";
                 return 2;
@@ -377,13 +458,12 @@ int parse_config(int argc, char** argv, Config& out) {
                 listens = from_file["listen"].as<std::vector<std::string>>();
             if (!cli.count("ao-key") && from_file.count("ao-key"))
                 ao_keys = from_file["ao-key"].as<std::vector<std::string>>();
-            std::ifstream again(path);
-            po::store(po::parse_config_file(again, desc), vm);
+            po::store(from_file_parsed, vm);
         }
         po::notify(vm);
         if (listens.empty())
             listens = {"7=echo", "9=discard", "13=daytime", "19=chargen", "80=http"};
-        fill(vm, listens, out);
+        fill(vm, listens, merge_pools(std::move(file_pools), flag_pools), out);
         for (const std::string& text : ao_keys)
             out.engine.ao_keys.push_back(parse_ao_key(text));
     } catch (const BadValue& e) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/lb/pool_spec.hpp"
 #include "app/services/service_options.hpp"
 #include "lib/net/ipv4_addr.hpp"
 #include "lib/tcp/engine_config.hpp"
@@ -27,7 +28,8 @@ struct ListenSpec {
     std::string congestion;           // cc=: newreno or cubic; empty: tcp.congestion
     int nodelay = -1;                 // nodelay=: 1 Nagle off, 0 on; -1: tcp.nodelay
     std::vector<net::Ipv4Prefix> allowed;
-    ServiceOptions options;
+    std::vector<BackendSpec> backends;  // proxy's backend= shorthand (an implicit pool)
+    ServiceOptions options;             // options.pool names the proxy's pool
     std::string text;   // as given, for messages
 };
 
@@ -38,6 +40,7 @@ struct Config {
     net::Ipv4Prefix address;
     uint32_t gateway = 0;
     std::vector<ListenSpec> listeners;
+    std::vector<PoolSpec> pools;  // [pool.NAME] sections, then the listeners' implicit pools
     uint32_t mss_clamp = 0;       // 0: MSS follows the port MTU
     uint32_t mbufs = 65535;
     uint32_t arp_entries = 1024;

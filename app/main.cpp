@@ -42,6 +42,12 @@ tcp::SipKey random_key() {
     return key;
 }
 
+uint64_t steady_us() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
+
 int run_worker(void* arg) {
     static_cast<app::Worker*>(arg)->run(g_stop);
     return 0;
@@ -117,6 +123,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     std::unique_ptr<net::FlowSteering> steering;
     std::unique_ptr<app::WorkerMesh> mesh;
+    std::unique_ptr<app::LoadBalancer> lb;
     std::vector<std::unique_ptr<app::Worker>> workers;
     std::vector<app::Worker*> worker_ptrs;
     std::vector<rte_mempool*> pools;
@@ -167,12 +174,13 @@ int main(int argc, char** argv) {
         set_memory_marks(engine, config.mbufs / worker_count, ps, worker_count);
 
         app::SteeringPlan plan{steering.get(), mesh.get(), port.hardware_steering};
+        lb = std::make_unique<app::LoadBalancer>(config.pools, worker_count);
         for (uint16_t w = 0; w < worker_count; ++w) {
             workers.push_back(std::make_unique<app::Worker>(w, config, config.port_id, plan, iface,
-                                                            engine, pools[w]));
+                                                            engine, pools[w], *lb));
             worker_ptrs.push_back(workers.back().get());
         }
-        app::register_telemetry(worker_ptrs, config.port_id);
+        app::register_telemetry(worker_ptrs, config.port_id, lb.get());
 
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(mac, sizeof(mac), &port.mac);
@@ -190,6 +198,16 @@ int main(int argc, char** argv) {
                     describe_listeners(config).c_str());
         std::fflush(stdout);
 
+        // The control thread's periodic work, beside main's wait for a
+        // signal (or beside the main lcore's polling when it is the only
+        // one): backend health into the pools' tables.
+        std::atomic<bool> control_stop{false};
+        std::thread control([&] {
+            while (!control_stop.load()) {
+                lb->tick(steady_us(), stdout);
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
         if (!lcores.empty()) {
             for (uint16_t w = 0; w < worker_count; ++w)
                 rte_eal_remote_launch(run_worker, workers[w].get(), lcores[w]);
@@ -199,8 +217,11 @@ int main(int argc, char** argv) {
         } else {
             workers[0]->run(g_stop);  // only the main lcore: it polls too
         }
+        control_stop.store(true);
+        control.join();
         app::unregister_telemetry();
         app::print_summary(stdout, worker_ptrs, config.port_id);
+        lb->print_summary(stdout);
     } catch (const std::exception& e) {
         std::cerr << "tcpterm: " << e.what() << "\n";
         g_stop.store(true);
@@ -208,6 +229,7 @@ int main(int argc, char** argv) {
         exit_code = 1;
     }
     workers.clear();
+    lb.reset();
     mesh.reset();
     if (pdump)
         rte_pdump_uninit();

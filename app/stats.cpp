@@ -18,6 +18,7 @@ namespace {
 // packet path.
 std::vector<Worker*> g_workers;
 uint16_t g_port = 0;
+const LoadBalancer* g_lb = nullptr;
 std::mutex g_workers_mutex;
 
 // A counter is written by one worker; other threads read it with a relaxed
@@ -214,14 +215,79 @@ int telemetry_connect(const char*, const char* params, rte_tel_data* d) {
     return 0;
 }
 
+// /tcpterm/pools: the backend pools' names.
+int telemetry_pools(const char*, const char*, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    rte_tel_data* list = rte_tel_data_alloc();
+    if (!list)
+        return -ENOMEM;
+    rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
+    for (size_t p = 0; g_lb && p < g_lb->pools(); ++p)
+        rte_tel_data_add_array_string(list, g_lb->pool_spec(p).name.c_str());
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_container(d, "pools", list, 0);
+    return 0;
+}
+
+// /tcpterm/pool,NAME: the pool's backends and, per counter, an array in the
+// same order (telemetry has no dicts inside dicts).
+int telemetry_pool(const char*, const char* params, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    if (!params || !g_lb)
+        return -EINVAL;
+    for (size_t p = 0; p < g_lb->pools(); ++p) {
+        const PoolSpec& spec = g_lb->pool_spec(p);
+        if (spec.name != params)
+            continue;
+        std::vector<BackendView> views = g_lb->view(p);
+        rte_tel_data_start_dict(d);
+        rte_tel_data_add_dict_string(d, "algorithm", lb_algorithm_name(spec.algorithm));
+        rte_tel_data_add_dict_u64(d, "connect_timeout_ms", spec.connect_timeout_ms);
+        rte_tel_data_add_dict_u64(d, "retries", spec.retries);
+        rte_tel_data_add_dict_u64(d, "fall", spec.fall);
+        rte_tel_data_add_dict_u64(d, "down_time_ms", spec.down_time_ms);
+        rte_tel_data* names = rte_tel_data_alloc();
+        if (!names)
+            return -ENOMEM;
+        rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+        for (const BackendView& v : views)
+            rte_tel_data_add_array_string(names, v.endpoint.c_str());
+        rte_tel_data_add_dict_container(d, "backends", names, 0);
+        auto column = [&](const char* name, auto field) {
+            rte_tel_data* a = rte_tel_data_alloc();
+            if (!a)
+                return;
+            rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+            for (const BackendView& v : views)
+                rte_tel_data_add_array_u64(a, field(v));
+            rte_tel_data_add_dict_container(d, name, a, 0);
+        };
+        column("up", [](const BackendView& v) -> uint64_t { return v.up; });
+        column("weight", [](const BackendView& v) -> uint64_t { return v.weight; });
+        column("connections", [](const BackendView& v) { return v.sum.connections; });
+        column("current", [](const BackendView& v) { return v.sum.current; });
+        column("bytes_to_backend", [](const BackendView& v) { return v.sum.bytes_to_backend; });
+        column("bytes_from_backend", [](const BackendView& v) { return v.sum.bytes_from_backend; });
+        column("connect_failures", [](const BackendView& v) { return v.sum.connect_failures; });
+        column("connect_timeouts", [](const BackendView& v) { return v.sum.connect_timeouts; });
+        return 0;
+    }
+    return -EINVAL;
+}
+
 }  // namespace
 
-void register_telemetry(const std::vector<Worker*>& workers, uint16_t port) {
+void register_telemetry(const std::vector<Worker*>& workers, uint16_t port, const LoadBalancer* lb) {
     {
         std::lock_guard lock(g_workers_mutex);
         g_workers = workers;
         g_port = port;
+        g_lb = lb;
     }
+    // Help texts must stay short: DPDK refuses a command whose help is longer.
+    rte_telemetry_register_cmd("/tcpterm/pools", telemetry_pools, "The backend pools' names. No parameters");
+    rte_telemetry_register_cmd("/tcpterm/pool", telemetry_pool,
+                               "A pool's backends and their counters, one array each. Parameter: pool name");
     rte_telemetry_register_cmd("/tcpterm/stats", telemetry_stats,
                                "All tcpterm counters, summed over workers. No parameters");
     rte_telemetry_register_cmd("/tcpterm/worker", telemetry_worker,
@@ -238,6 +304,7 @@ void register_telemetry(const std::vector<Worker*>& workers, uint16_t port) {
 void unregister_telemetry() {
     std::lock_guard lock(g_workers_mutex);
     g_workers.clear();
+    g_lb = nullptr;
 }
 
 void print_summary(std::FILE* out, const std::vector<Worker*>& workers, uint16_t port) {

@@ -12,7 +12,8 @@ namespace tcpterm::app {
 // Registers /tcpterm/stats (sums) and /tcpterm/worker,<id> with DPDK
 // telemetry. The workers must outlive the telemetry thread's use of them.
 // port: the ethdev whose own counters (RxNoMbuf: failed RX refills) are shown too.
-void register_telemetry(const std::vector<Worker*>& workers, uint16_t port);
+// lb: its pools' backends are shown by /tcpterm/pools and /tcpterm/pool,NAME.
+void register_telemetry(const std::vector<Worker*>& workers, uint16_t port, const LoadBalancer* lb);
 void unregister_telemetry();
 
 // Prints every counter summed over workers as "name value" lines.

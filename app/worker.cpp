@@ -29,11 +29,12 @@ void count_tx_drops(rte_mbuf** unsent, uint16_t count, void* userdata) {
 
 Worker::Worker(uint16_t id, const Config& config, uint16_t port, const SteeringPlan& plan,
                const net::InterfaceConfig& iface, const tcp::EngineConfig& engine,
-               rte_mempool* pool)
+               rte_mempool* pool, LoadBalancer& lb)
     : id_(id),
       port_(port),
       queue_(id),
       plan_(plan),
+      lb_(lb),
       iface_(iface, counters_.net, *this, pool),
       commands_("cmd_w" + std::to_string(id)) {
     tx_buffer_ = static_cast<rte_eth_dev_tx_buffer*>(
@@ -47,7 +48,7 @@ Worker::Worker(uint16_t id, const Config& config, uint16_t port, const SteeringP
     engine_ = std::make_unique<tcp::Engine>("w" + std::to_string(id), engine, counters_.tcp, *this,
                                             pool, clock.now_us());
     for (const ListenSpec& spec : config.listeners) {
-        services_.push_back(make_service(spec.service, spec.options));
+        services_.push_back(make_service(spec.service, spec.options, lb.worker_side(spec.options.pool, id)));
         tcp::Listener l;
         l.addr = spec.addr;
         l.port = spec.port;
@@ -192,11 +193,16 @@ void Worker::poll_once() {
 
 void Worker::run(const std::atomic<bool>& stop) {
     TscClock clock;
+    // Between turns the worker holds no pool table: the control thread may
+    // free the ones it replaced once every worker has passed this point.
+    lb_.online(id_);
     while (!stop.load(std::memory_order_relaxed)) {
         now_us_ = clock.now_us();
         poll_once();
+        lb_.quiescent(id_);
     }
     tell_peers(clock);
+    lb_.offline(id_);
 }
 
 // Every peer hears that its connection ended (engine_shutdown.cpp) before
@@ -211,10 +217,13 @@ void Worker::tell_peers(const TscClock& clock) {
         now_us_ = clock.now_us();
         done = engine_->shutdown_all(now_us_, kBurst);
         poll_once();
+        lb_.quiescent(id_);
     }
     const uint64_t until = now_us_ + kStopDrainUs;
-    while ((now_us_ = clock.now_us()) < until)
+    while ((now_us_ = clock.now_us()) < until) {
         poll_once();
+        lb_.quiescent(id_);
+    }
 }
 
 }  // namespace tcpterm::app

@@ -15,6 +15,7 @@
 #include "app/clock.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/lb/balancer.hpp"
 #include "app/worker_mesh.hpp"
 #include "lib/net/flow_steering.hpp"
 #include "lib/net/counters.hpp"
@@ -45,9 +46,11 @@ class Worker final : public net::FrameSink,
                      public net::DatagramSink,
                      public net::NeighborObserver {
 public:
-    // Worker `id` polls RX/TX queue `id` of `port`.
+    // Worker `id` polls RX/TX queue `id` of `port`; lb holds the pools its
+    // proxies spread connections over, and outlives it.
     Worker(uint16_t id, const Config& config, uint16_t port, const SteeringPlan& plan,
-           const net::InterfaceConfig& iface, const tcp::EngineConfig& engine, rte_mempool* pool);
+           const net::InterfaceConfig& iface, const tcp::EngineConfig& engine, rte_mempool* pool,
+           LoadBalancer& lb);
     ~Worker() override;
 
     // The poll loop; when stop becomes true it ends every connection, telling
@@ -79,6 +82,7 @@ private:
     uint16_t port_;
     uint16_t queue_;
     SteeringPlan plan_;
+    LoadBalancer& lb_;
     WorkerCounters counters_;
     rte_eth_dev_tx_buffer* tx_buffer_ = nullptr;
     uint64_t now_us_ = 0;

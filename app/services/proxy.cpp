@@ -13,31 +13,55 @@ struct Link {
     tcp::Connection partner;   // empty: unlinked
     bool fin_passed = false;   // this side's FIN went on to the partner
     bool connected = false;    // its handshake completed (the client's has)
+    bool is_backend = false;
+    uint16_t backend = Pool::kNone;  // both sides: the pool's backend index
+    // The client's side: its attempts to reach a backend so far, and when
+    // its connect_timeout runs out.
+    uint8_t attempts = 0;
+    uint16_t tried[kMaxRetries + 1] = {};
+    uint64_t deadline_us = 0;
 };
 
 }  // namespace
 
-ProxyService::ProxyService(std::vector<Backend> backends) : backends_(std::move(backends)) {}
-
 void ProxyService::on_accept(tcp::Connection client) {
-    Link& link = client.emplace_state<Link>(Link{.connected = true});
-    if (backends_.empty()) {
+    client.emplace_state<Link>(Link{
+        .connected = true,
+        .deadline_us = client.now_us() + pool_.pool().spec().connect_timeout_ms * 1000});
+    if (!try_backend(client))
         client.abort();
-        return;
-    }
-    const Backend& b = backends_[next_++ % backends_.size()];
-    tcp::Connection backend = client.connect(b.addr, b.port, backend_side_);
-    if (!backend) {  // no port or table slot: the client hears a reset
-        client.abort();
-        return;
-    }
-    backend.emplace_state<Link>(Link{.partner = client});
+}
+
+// The client's next attempt: a backend it has not tried (while there is
+// one), given an equal share of the connect_timeout left for the attempts
+// left, so that one silent backend cannot use up the whole budget.
+bool ProxyService::try_backend(tcp::Connection client) {
+    Link& link = client.state<Link>();
+    const PoolSpec& spec = pool_.pool().spec();
+    uint64_t now = client.now_us();
+    if (link.attempts > spec.retries || now >= link.deadline_us)
+        return false;
+    uint16_t b = pool_.pick(client.key(), {link.tried, link.attempts});
+    if (b == Pool::kNone)  // every backend is down
+        return false;
+    link.tried[link.attempts++] = b;
+    uint64_t attempts_left = spec.retries + 2u - link.attempts;  // this one included
+    const BackendSpec& to = spec.backends[b];
+    tcp::Connection backend =
+        client.connect(to.addr, to.port, backend_side_, (link.deadline_us - now) / attempts_left);
+    if (!backend)  // no port or table slot: the client hears a reset
+        return false;
+    pool_.connect_started(b);
+    backend.emplace_state<Link>(Link{.partner = client, .is_backend = true, .backend = b});
     link.partner = backend;
+    link.backend = b;
+    return true;
 }
 
 void ProxyService::BackendSide::on_accept(tcp::Connection backend) {
     Link& l = backend.state<Link>();
     l.connected = true;
+    proxy_.pool_.connected(l.backend);
     if (l.partner)
         proxy_.relay(l.partner);  // what the client sent while we connected
 }
@@ -59,6 +83,10 @@ void ProxyService::relay(tcp::Connection src) {
     for (auto chunk = src.recv_front(); !chunk.empty(); chunk = src.recv_front()) {
         size_t n = dst.send(chunk.data(), chunk.size());
         src.consume(n);
+        if (to.is_backend)
+            pool_.sent_to_backend(to.backend, n);
+        else
+            pool_.received_from_backend(from.backend, n);
         if (n < chunk.size())
             return;  // on_writable(dst) resumes
     }
@@ -75,7 +103,26 @@ void ProxyService::relay(tcp::Connection src) {
 }
 
 void ProxyService::on_closed(tcp::Connection c, tcp::CloseReason reason) {
-    tcp::Connection partner = std::exchange(c.state<Link>().partner, {});
+    Link& link = c.state<Link>();
+    if (link.is_backend) {
+        // A handshake that a RST or the timer ended counts against the
+        // backend (passive health); one we aborted ourselves does not.
+        bool failed = !link.connected && (reason == tcp::CloseReason::Refused ||
+                                          reason == tcp::CloseReason::Timeout);
+        if (failed)
+            pool_.connect_failed(link.backend, reason == tcp::CloseReason::Refused);
+        else
+            pool_.closed(link.backend);
+        // The client is still waiting: on to the next backend, if any.
+        if (failed && link.partner) {
+            tcp::Connection client = std::exchange(link.partner, {});
+            client.state<Link>().partner = {};
+            if (!try_backend(client))
+                client.abort();
+            return;
+        }
+    }
+    tcp::Connection partner = std::exchange(link.partner, {});
     if (!partner)
         return;
     partner.state<Link>().partner = {};

@@ -1,5 +1,9 @@
 // L4 proxy: every accepted connection is spliced to a backend connection
-// that this worker opens (round robin over the listener's backend= list).
+// that this worker opens, to the backend its pool's algorithm picks
+// (app/lb/pool.hpp). A backend that refuses or stays silent is followed by
+// another, up to the pool's retries within its connect_timeout (each try
+// bounded by the engine's connect timeout); the client is reset only when
+// none answers. Failed connects count toward the backend's passive health.
 // Bytes are relayed both ways with back-pressure (what the other side's send
 // queue cannot take stays unread, which closes this side's window), a FIN is
 // passed on as a half-close, and a reset or a failed backend resets the other
@@ -8,20 +12,16 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
+#include "app/lb/pool.hpp"
 #include "lib/tcp/service.hpp"
 
 namespace tcpterm::app {
 
-struct Backend {
-    uint32_t addr = 0;  // host order
-    uint16_t port = 0;
-};
-
 class ProxyService final : public tcp::Service {
 public:
-    explicit ProxyService(std::vector<Backend> backends);
+    // pool: this worker's side of the listener's pool; it outlives the service.
+    explicit ProxyService(PoolWorker& pool) : pool_(pool) {}
 
     void on_accept(tcp::Connection client) override;
     void on_data(tcp::Connection c) override { relay(c); }
@@ -44,12 +44,14 @@ private:
         ProxyService& proxy_;
     };
 
+    // Opens the client's next backend connection; false when it may not
+    // (retries or connect_timeout used up, no backend up, no port).
+    bool try_backend(tcp::Connection client);
     // Moves what fits from src's receive queue to its partner; passes the
     // FIN on once src's data is all through; closes both when both are done.
     void relay(tcp::Connection src);
 
-    std::vector<Backend> backends_;
-    size_t next_ = 0;
+    PoolWorker& pool_;
     BackendSide backend_side_{*this};
 };
 

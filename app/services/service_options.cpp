@@ -16,7 +16,8 @@ bool is_known_service(const std::string& name) {
            name == "http" || name == "hold" || name == "proxy";
 }
 
-std::unique_ptr<tcp::Service> make_service(const std::string& name, const ServiceOptions& options) {
+std::unique_ptr<tcp::Service> make_service(const std::string& name, const ServiceOptions& options,
+                                           PoolWorker* pool) {
     if (name == "echo")
         return std::make_unique<EchoService>();
     if (name == "discard")
@@ -30,7 +31,7 @@ std::unique_ptr<tcp::Service> make_service(const std::string& name, const Servic
     if (name == "http")
         return std::make_unique<HttpService>(options.http_body_size);
     if (name == "proxy")
-        return std::make_unique<ProxyService>(options.backends);
+        return pool ? std::make_unique<ProxyService>(*pool) : nullptr;
     return nullptr;
 }
 

@@ -61,11 +61,14 @@ public:
 
     // Active open on this connection's worker, from its local address (an
     // ephemeral port), now. `service` hears on_accept once established or
-    // on_closed if it fails. Empty when no port or table slot is free.
-    Connection connect(uint32_t raddr, uint16_t rport, Service& service) const {
-        Tcb* t = engine_->connect(tcb_->key.laddr, raddr, rport, &service, 0, engine_->now_us());
+    // on_closed if it fails (Timeout after timeout_us in SYN_SENT, when not
+    // 0). Empty when no port or table slot is free.
+    Connection connect(uint32_t raddr, uint16_t rport, Service& service, uint64_t timeout_us = 0) const {
+        Tcb* t = engine_->connect(tcb_->key.laddr, raddr, rport, &service, 0, engine_->now_us(), timeout_us);
         return t ? Connection(*engine_, *t) : Connection();
     }
+    // The time of the segment or timer being handled (the engine's clock).
+    uint64_t now_us() const { return engine_->now_us(); }
 
     // --- the service's per-connection state -------------------------------------
     // One object in the TCB's service area (no allocation per connection),

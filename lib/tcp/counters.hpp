@@ -20,6 +20,7 @@ namespace tcpterm::tcp {
     X(TCPNoEphemeralPort, "connects that found no free local port for the 4-tuple")       \
     X(PassiveOpens, "connections accepted from a SYN (SYN-ACK sent)")                    \
     X(AttemptFails, "SYN_SENT/SYN_RECEIVED connections that failed")                     \
+    X(TCPConnectTimeouts, "connects given a timeout that ran out in SYN_SENT")           \
     X(EstabResets, "ESTABLISHED/CLOSE_WAIT connections reset")                           \
     X(CurrEstab, "connections now in ESTABLISHED or CLOSE_WAIT (gauge)")                 \
     X(CurrConnections, "connection table entries in use (gauge)")                        \

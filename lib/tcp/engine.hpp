@@ -49,9 +49,11 @@ public:
     // Active open (RFC 9293 OPEN): sends a SYN from laddr to raddr:rport.
     // lport 0 picks an ephemeral port (RFC 6056). The service hears
     // on_accept once established, or on_closed if it fails. Returns nullptr
-    // (counted) when no port or table slot is free.
+    // (counted) when no port or table slot is free. timeout_us bounds the
+    // time in SYN_SENT (SYNs are retransmitted within it, then on_closed
+    // with Timeout); 0 leaves it to tcp.syn_retries.
     Tcb* connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* service,
-                 uint16_t lport, uint64_t now_us);
+                 uint16_t lport, uint64_t now_us, uint64_t timeout_us = 0);
 
     // --- packet path -------------------------------------------------------
     // Takes a TCP datagram (data at the IPv4 header) and owns it from here.
@@ -232,6 +234,7 @@ private:
     void on_keepalive_timer(Tcb& t);
     // The RTO, cut short where the user timeout (RFC 5482) runs out first.
     uint64_t retransmit_delay(const Tcb& t) const;
+    uint64_t syn_retransmit_delay(const Tcb& t) const;
 
     // engine_time_wait.cpp: the end of a connection and TIME_WAIT
     void enter_time_wait(Tcb& t);

@@ -38,7 +38,7 @@ uint16_t Engine::pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport)
 }
 
 Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* service,
-                     uint16_t lport, uint64_t now_us) {
+                     uint16_t lport, uint64_t now_us, uint64_t timeout_us) {
     now_ = now_us;
     if (stopping_)
         return nullptr;
@@ -79,7 +79,9 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
     ++counters_.ActiveOpens;
     send_segment(*t, t->iss, 0, kSyn);
     t->snd_nxt = t->iss + 1;
-    arm_timer(*t, TimerKind::Retransmit, t->rtt.rto_us());
+    if (timeout_us != 0)
+        t->connect_deadline = now_ + timeout_us;
+    arm_timer(*t, TimerKind::Retransmit, syn_retransmit_delay(*t));
     return t;
 }
 

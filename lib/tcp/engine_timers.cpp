@@ -139,6 +139,15 @@ uint64_t Engine::retransmit_delay(const Tcb& t) const {
     return std::max<uint64_t>(std::min(t.rtt.rto_us(), left), config_.timer_tick_us);
 }
 
+// The SYN's timer: the RTO, or what is left of the connect's own timeout
+// when that ends first (the timer then fires at the deadline and gives up).
+uint64_t Engine::syn_retransmit_delay(const Tcb& t) const {
+    if (t.connect_deadline == 0)
+        return t.rtt.rto_us();
+    uint64_t left = t.connect_deadline > now_ ? t.connect_deadline - now_ : 0;
+    return std::max<uint64_t>(std::min(t.rtt.rto_us(), left), config_.timer_tick_us);
+}
+
 void Engine::arm_retransmit_timer(Tcb& t) {
     // RFC 8985 §7.2: PTO = 2 * SRTT, only with an RTT sample, outside
     // recovery, once per episode, and never later than the RTO itself.
@@ -157,14 +166,17 @@ void Engine::on_retransmit_timeout(Tcb& t) {
     ++counters_.TCPTimeouts;
     t.rtt.back_off(config_.rto_max_us);  // RFC 6298 (5.5)
     if (t.state == State::SynSent) {
-        if (++t.retries > config_.syn_retries) {
+        bool deadline_passed = t.connect_deadline != 0 && now_ >= t.connect_deadline;
+        if (deadline_passed || ++t.retries > config_.syn_retries) {
             ++counters_.AttemptFails;
+            if (deadline_passed)
+                ++counters_.TCPConnectTimeouts;
             close_connection(t, CloseReason::Timeout);  // the connect timed out
             return;
         }
         ++counters_.RetransSegs;
         send_segment(t, t.iss, 0, kSyn);
-        arm_timer(t, TimerKind::Retransmit, t.rtt.rto_us());
+        arm_timer(t, TimerKind::Retransmit, syn_retransmit_delay(t));
         return;
     }
     if (t.state == State::SynReceived) {

@@ -183,6 +183,7 @@ struct Tcb {
     SackBlock dsack{};
     Seq tlp_high;                 // SND.MAX when the loss probe went out
     bool probe_sent = false;      // a tail loss probe is out since the last new ACK
+    uint64_t connect_deadline = 0; // SYN_SENT: give up at this time (0: tcp.syn_retries decide)
     uint64_t user_timeout_us = 0; // RFC 5482 USER_TIMEOUT in force (0: none)
     uint64_t stall_since = 0;     // when SND.UNA last moved with data outstanding
     uint64_t persist_since = 0;   // when the peer's zero window started the persist timer

@@ -39,3 +39,30 @@ expect_rejected unknown-ini-section-key 'no_such_tcp_key' --config "$TT_WORK/unk
 grep -v '^[[:space:]]*rcvbuf[[:space:]]*=' "$TT_CONF" >"$TT_WORK/bad-rcvbuf.conf"
 printf '\n[tcp]\nrcvbuf = 1\n' >>"$TT_WORK/bad-rcvbuf.conf"
 expect_rejected bad-ini-value 'rcvbuf' --config "$TT_WORK/bad-rcvbuf.conf" --eal "$EAL"
+
+# Backend pools ([pool.NAME] sections): each bad key is named with its pool.
+pool_conf() {  # NAME LINES...: the default config plus one [pool.web] section
+  local name=$1; shift
+  { cat "$TT_CONF"; printf '\n[pool.web]\n'; printf '%s\n' "$@"; } >"$TT_WORK/$name.conf"
+}
+pool_conf pool-algorithm 'backend = 198.18.1.2:80' 'algorithm = random'
+expect_rejected pool-algorithm 'pool\.web\.algorithm' --config "$TT_WORK/pool-algorithm.conf" --eal "$EAL"
+pool_conf pool-backend 'backend = 198.18.1.2'
+expect_rejected pool-backend 'pool\.web\.backend' --config "$TT_WORK/pool-backend.conf" --eal "$EAL"
+pool_conf pool-weight 'backend = 198.18.1.2:80,weight=0'
+expect_rejected pool-weight 'pool\.web\.backend weight' --config "$TT_WORK/pool-weight.conf" --eal "$EAL"
+pool_conf pool-unknown-key 'backend = 198.18.1.2:80' 'colour = red'
+expect_rejected pool-unknown-key 'pool\.web\.colour' --config "$TT_WORK/pool-unknown-key.conf" --eal "$EAL"
+pool_conf pool-no-backend 'algorithm = wrr'
+expect_rejected pool-no-backend 'pool\.web\.backend' --config "$TT_WORK/pool-no-backend.conf" --eal "$EAL"
+pool_conf pool-timeout 'backend = 198.18.1.2:80' 'connect_timeout = 0'
+expect_rejected pool-timeout 'pool\.web\.connect_timeout' --config "$TT_WORK/pool-timeout.conf" --eal "$EAL"
+pool_conf pool-retries 'backend = 198.18.1.2:80' 'retries = many'
+expect_rejected pool-retries 'pool\.web\.retries' --config "$TT_WORK/pool-retries.conf" --eal "$EAL"
+pool_conf pool-table 'backend = 198.18.1.2:80' 'table_size = 65536'
+expect_rejected pool-table 'pool\.web\.table_size' --config "$TT_WORK/pool-table.conf" --eal "$EAL"
+pool_conf pool-ok 'backend = 198.18.1.2:80'
+expect_rejected pool-flag 'pool\.web\.algorithm' --config "$TT_WORK/pool-ok.conf" --eal "$EAL" --pool.web.algorithm=fastest
+expect_rejected listen-unknown-pool 'listen pool' --config "$TT_WORK/pool-ok.conf" --eal "$EAL" --listen 8080=proxy,pool=nope
+expect_rejected listen-pool-and-backend 'listen' --config "$TT_WORK/pool-ok.conf" --eal "$EAL" \
+  --listen 8080=proxy,pool=web,backend=198.18.1.2:80

@@ -160,3 +160,62 @@ TEST_CASE("ephemeral ports: random-looking, in range, never a tuple in use (RFC 
     // Another destination port has its own tuples free.
     CHECK(h.engine->connect(kUs, kPeer, 9001, &svc, 0, h.now_us) != nullptr);
 }
+
+// Timeout ms, the delays between SYNs seen, and when the connect gives up:
+// the SYN goes out at once, again at each RTO, and never after the deadline.
+void check_connect_timeout(uint64_t timeout_ms, std::vector<uint64_t> syn_after_ms, uint64_t give_up_after_ms) {
+    EngineHarness h;
+    RecordingService svc;
+    REQUIRE(h.engine->connect(kUs, kPeer, 9000, &svc, 0, h.now_us, timeout_ms * 1000));
+    h.engine->flush(h.now_us);
+    CHECK(h.pop().flags == kSyn);
+    for (uint64_t ms : syn_after_ms) {
+        h.advance_ms(ms - 1);
+        CHECK(h.nothing_sent());
+        h.advance_ms(1);
+        CHECK(h.pop().flags == kSyn);
+    }
+    h.advance_ms(give_up_after_ms - 1);
+    CHECK(h.nothing_sent());
+    CHECK_FALSE(svc.saw("closed:timeout"));
+    h.advance_ms(1);
+    CHECK(h.nothing_sent());  // no further SYN: the connect gave up
+    CHECK(svc.saw("closed:timeout"));
+    CHECK(h.counters.TCPConnectTimeouts == 1);
+    CHECK(h.counters.AttemptFails == 1);
+    CHECK(h.engine->connection_count() == 0);
+}
+
+TEST_CASE("SYN_SENT: a connect timeout bounds the SYN retransmissions, RTO backoff cut at the deadline",
+          "[tcp][active][timers]") {
+    // 2.5 s: SYN at 0, again at 1 s (RTO), the next RTO (2 s) is cut to the deadline.
+    check_connect_timeout(2500, {1000}, 1500);
+}
+
+TEST_CASE("SYN_SENT: a connect timeout shorter than the RTO gives up after the one SYN",
+          "[tcp][active][timers]") {
+    check_connect_timeout(300, {}, 300);
+}
+
+TEST_CASE("SYN_SENT: an answer within the connect timeout establishes, and the deadline no longer applies",
+          "[tcp][active][timers]") {
+    EngineHarness h;
+    RecordingService svc;
+    tcp::Tcb* t = h.engine->connect(kUs, kPeer, 9000, &svc, 0, h.now_us, 500'000);
+    REQUIRE(t);
+    h.engine->flush(h.now_us);
+    Sent syn = h.pop();
+    h.advance_ms(100);
+    SegmentSpec synack;
+    synack.src_port = 9000;
+    synack.dst_port = t->key.lport;
+    synack.flags = kSyn | kAck;
+    synack.seq = kPeerIsn;
+    synack.ack = syn.seq.v + 1;
+    h.deliver(synack);
+    CHECK(t->state == State::Established);
+    h.advance_ms(1000);
+    CHECK(t->state == State::Established);
+    CHECK_FALSE(svc.saw("closed:timeout"));
+    CHECK(h.counters.TCPConnectTimeouts == 0);
+}

@@ -3,6 +3,7 @@
 // data, half-close and resets pass from one side to the other.
 #include <catch2/catch.hpp>
 
+#include "app/lb/balancer.hpp"
 #include "app/services/proxy.hpp"
 #include "engine_harness.hpp"
 
@@ -20,13 +21,26 @@ namespace {
 constexpr uint32_t kClient = 0xC6120002, kBackend = 0xC6120003;
 constexpr uint16_t kBackendPort = 9000;
 
+// One backend, no retry: what a refused backend does reaches the client.
+app::PoolSpec one_backend_pool() {
+    app::PoolSpec p;
+    p.name = std::string(1, 'p');  // not = "p": gcc 12's false -Wrestrict
+    p.backends = {app::BackendSpec{kBackend, kBackendPort}};
+    p.algorithm = app::LbAlgorithm::Wrr;
+    p.retries = 0;
+    return p;
+}
+
 struct Spliced {
     EngineHarness h;
-    app::ProxyService proxy{{app::Backend{kBackend, kBackendPort}}};
+    app::LoadBalancer lb;
+    app::ProxyService proxy{*lb.worker_side("p", 0)};
     uint32_t client_iss = 0, backend_iss = 0;
     uint16_t backend_lport = 0;
 
-    explicit Spliced(const tcp::EngineConfig& config = EngineHarness::default_config()) : h(config) {
+    explicit Spliced(const tcp::EngineConfig& config = EngineHarness::default_config(),
+                     const app::PoolSpec& pool = one_backend_pool())
+        : h(config), lb({pool}, 1) {
         tcp::Listener l;
         l.port = 8080;
         l.service = &proxy;
@@ -65,6 +79,13 @@ struct Spliced {
         s.ack = ack;
         s.flags = flags;
         s.payload = payload;
+        return s;
+    }
+    // From the second backend of two_backend_pool, to the port its SYN came from.
+    SegmentSpec from_backend2(const Sent& syn, uint8_t flags) const {
+        SegmentSpec s = from_backend(flags, 9000, syn.seq.v + 1, "");
+        s.src = 0xC6120004;
+        s.dst_port = syn.key.lport;
         return s;
     }
     void backend_accepts() {
@@ -197,5 +218,84 @@ TEST_CASE("proxy: a backend connection that ends while its data waits for the cl
         CHECK((s.h.engine->find_time_wait(backend_key) != nullptr) == !backend_fin_first);
         CHECK(s.h.counters.TCPEndDeferred == 1);
         CHECK(s.h.counters.OutRsts == 0);
+    }
+}
+
+namespace {
+
+constexpr uint32_t kBackend2 = 0xC6120004;
+
+// Two backends in turn (wrr), the first tried first.
+app::PoolSpec two_backend_pool(uint32_t retries, uint64_t connect_timeout_ms) {
+    app::PoolSpec p = one_backend_pool();
+    p.backends.push_back(app::BackendSpec{kBackend2, kBackendPort});
+    p.retries = retries;
+    p.connect_timeout_ms = connect_timeout_ms;
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("proxy: a backend that refuses is followed by the next one; the client never hears of it",
+          "[proxy][retry]") {
+    Spliced s(EngineHarness::default_config(), two_backend_pool(1, 5000));
+    s.h.sent.clear();
+    s.h.deliver(s.from_backend(kRst | kAck, 0, s.backend_iss + 1, ""));
+    Sent syn2 = s.h.pop();
+    CHECK(syn2.flags == kSyn);
+    CHECK(syn2.key.raddr == kBackend2);
+    CHECK(s.h.nothing_sent());  // no RST to the client
+    auto v = s.lb.view(0);
+    CHECK(v[0].sum.connect_failures == 1);
+    CHECK(v[0].sum.current == 0);
+    CHECK(v[1].sum.current == 1);
+}
+
+TEST_CASE("proxy: a silent backend gets its share of connect_timeout, then the next one is tried",
+          "[proxy][retry][timers]") {
+    // 3000 ms for 3 attempts: the first gets 1000 ms (one SYN, no retransmission).
+    Spliced s(EngineHarness::default_config(), two_backend_pool(2, 3000));
+    s.h.sent.clear();
+    s.h.advance_ms(999);
+    CHECK(s.h.nothing_sent());
+    s.h.advance_ms(1);
+    Sent syn2 = s.h.pop();
+    CHECK(syn2.flags == kSyn);
+    CHECK(syn2.key.raddr == kBackend2);
+    CHECK(s.h.nothing_sent());
+    CHECK(s.lb.view(0)[0].sum.connect_timeouts == 1);
+    CHECK(s.h.counters.TCPConnectTimeouts == 1);
+    // The second answers: client and backend are spliced.
+    s.h.deliver(s.from_backend2(syn2, kSyn | kAck));
+    s.h.sent.clear();
+    s.h.deliver(s.from_client(kAck | kPsh, 101, "hello"));
+    CHECK(s.sent_to(kBackend2, [](const Sent& seg) { return seg.payload == "hello"; }));
+    CHECK(s.lb.view(0)[1].sum.connections == 1);
+    CHECK(s.lb.view(0)[1].sum.bytes_to_backend == 5);
+}
+
+TEST_CASE("proxy: when every try fails, or connect_timeout runs out, the client is reset",
+          "[proxy][retry][timers]") {
+    SECTION("both refuse") {
+        Spliced s(EngineHarness::default_config(), two_backend_pool(1, 5000));
+        s.h.sent.clear();
+        s.h.deliver(s.from_backend(kRst | kAck, 0, s.backend_iss + 1, ""));
+        Sent syn2 = s.h.pop();
+        s.h.deliver(s.from_backend2(syn2, kRst | kAck));
+        CHECK(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kRst); }));
+        CHECK(s.h.engine->connection_count() == 0);
+    }
+    SECTION("both silent: reset when connect_timeout ends") {
+        Spliced s(EngineHarness::default_config(), two_backend_pool(1, 1000));
+        s.h.sent.clear();
+        s.h.advance_ms(500);
+        CHECK(s.h.pop().key.raddr == kBackend2);
+        s.h.advance_ms(499);
+        CHECK(s.h.nothing_sent());
+        s.h.advance_ms(1);
+        CHECK(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kRst); }));
+        CHECK(s.h.engine->connection_count() == 0);
+        CHECK(s.lb.view(0)[0].sum.connect_timeouts == 1);
+        CHECK(s.lb.view(0)[1].sum.connect_timeouts == 1);
     }
 }

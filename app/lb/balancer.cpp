@@ -1,0 +1,103 @@
+#include "app/lb/balancer.hpp"
+
+#include <cinttypes>
+
+#include "lib/net/ipv4_addr.hpp"
+
+namespace tcpterm::app {
+
+namespace {
+// A counter is written by one worker; the control thread reads whole values.
+uint64_t read(const uint64_t& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
+
+std::string endpoint(const BackendSpec& b) {
+    return net::format_ipv4(b.addr) + ":" + std::to_string(b.port);
+}
+}  // namespace
+
+LoadBalancer::LoadBalancer(const std::vector<PoolSpec>& pools, uint16_t workers)
+    : qsbr_(std::max<uint16_t>(workers, 1)) {
+    for (const PoolSpec& spec : pools) {
+        pools_.push_back(std::make_unique<Pool>(spec, qsbr_.get()));
+        sides_.emplace_back();
+        for (uint16_t w = 0; w < workers; ++w)
+            sides_.back().push_back(std::make_unique<PoolWorker>(*pools_.back()));
+        health_.emplace_back(spec.backends.size());
+    }
+}
+
+LoadBalancer::~LoadBalancer() = default;
+
+PoolWorker* LoadBalancer::worker_side(const std::string& pool, uint16_t worker) {
+    for (size_t p = 0; p < pools_.size(); ++p)
+        if (pools_[p]->spec().name == pool && worker < sides_[p].size())
+            return sides_[p][worker].get();
+    return nullptr;
+}
+
+void LoadBalancer::tick(uint64_t now_us, std::FILE* log) {
+    std::lock_guard lock(control_);
+    for (size_t p = 0; p < pools_.size(); ++p) {
+        Pool& pool = *pools_[p];
+        for (size_t b = 0; b < pool.size(); ++b) {
+            uint64_t reports = 0;
+            for (const auto& side : sides_[p])
+                reports += read(side->counters()[b].down_reports);
+            Health& h = health_[p][b];
+            bool reported = reports > h.reports_seen;
+            h.reports_seen = reports;
+            const std::string name = pool.spec().name + " backend " + endpoint(pool.spec().backends[b]);
+            if (reported && pool.is_up(b)) {
+                h.down_since_us = now_us;
+                pool.set_up(b, false);
+                std::fprintf(log, "tcpterm: pool %s down: %u failed connects in a row\n", name.c_str(),
+                             pool.spec().fall);
+            } else if (!pool.is_up(b) && now_us - h.down_since_us >= pool.spec().down_time_ms * 1000) {
+                pool.set_up(b, true);
+                std::fprintf(log, "tcpterm: pool %s up again after %" PRIu64 " ms down: on probation\n",
+                             name.c_str(), pool.spec().down_time_ms);
+            }
+        }
+        pool.reclaim();
+    }
+    std::fflush(log);
+}
+
+std::vector<BackendView> LoadBalancer::view(size_t p) const {
+    std::lock_guard lock(control_);
+    const Pool& pool = *pools_[p];
+    std::vector<BackendView> out;
+    for (size_t b = 0; b < pool.size(); ++b) {
+        BackendView v;
+        v.endpoint = endpoint(pool.spec().backends[b]);
+        v.weight = pool.spec().backends[b].weight;
+        v.up = pool.is_up(b);
+        for (const auto& side : sides_[p]) {
+            const BackendCounters& c = side->counters()[b];
+            v.sum.connections += read(c.connections);
+            v.sum.current += read(c.current);
+            v.sum.bytes_to_backend += read(c.bytes_to_backend);
+            v.sum.bytes_from_backend += read(c.bytes_from_backend);
+            v.sum.connect_failures += read(c.connect_failures);
+            v.sum.connect_timeouts += read(c.connect_timeouts);
+            v.sum.down_reports += read(c.down_reports);
+        }
+        out.push_back(v);
+    }
+    return out;
+}
+
+void LoadBalancer::print_summary(std::FILE* out) const {
+    for (size_t p = 0; p < pools_.size(); ++p)
+        for (const BackendView& v : view(p))
+            std::fprintf(out,
+                         "backend %s %s: state %s weight %u connections %" PRIu64 " current %" PRIu64
+                         " bytes_to_backend %" PRIu64 " bytes_from_backend %" PRIu64
+                         " connect_failures %" PRIu64 " connect_timeouts %" PRIu64 "\n",
+                         pools_[p]->spec().name.c_str(), v.endpoint.c_str(), v.up ? "up" : "down", v.weight,
+                         v.sum.connections, v.sum.current, v.sum.bytes_to_backend, v.sum.bytes_from_backend,
+                         v.sum.connect_failures, v.sum.connect_timeouts);
+    std::fflush(out);
+}
+
+}  // namespace tcpterm::app

@@ -1,0 +1,69 @@
+// The load balancer's shared side: every pool, each worker's PoolWorker for
+// it, the RCU variable the workers report on, and the control thread's work:
+// turning the workers' failure reports into health changes (a table rebuild
+// each) and summing per-backend counters for telemetry and the exit summary.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "app/lb/pool.hpp"
+#include "app/lb/pool_spec.hpp"
+#include "app/lb/published.hpp"
+
+namespace tcpterm::app {
+
+// One backend as the control thread sums it over the workers.
+struct BackendView {
+    std::string endpoint;  // A.B.C.D:PORT
+    uint32_t weight = 0;
+    bool up = true;
+    BackendCounters sum;
+};
+
+class LoadBalancer {
+public:
+    LoadBalancer(const std::vector<PoolSpec>& pools, uint16_t workers);
+    ~LoadBalancer();
+
+    size_t pools() const { return pools_.size(); }
+    Pool& pool(size_t i) { return *pools_[i]; }
+    const PoolSpec& pool_spec(size_t i) const { return pools_[i]->spec(); }
+    // The worker's side of the pool with that name (nullptr: no such pool).
+    PoolWorker* worker_side(const std::string& pool, uint16_t worker);
+
+    // Worker side: from online() to offline() the worker is waited for
+    // before an old table is freed; quiescent() after every loop turn.
+    void online(uint16_t worker) { qsbr_.online(worker); }
+    void quiescent(uint16_t worker) { qsbr_.quiescent(worker); }
+    void offline(uint16_t worker) { qsbr_.offline(worker); }
+
+    // Control thread, every few tens of ms: a backend some worker saw fail
+    // `fall` times in a row goes down (leaves the table) for down_time, then
+    // comes back. Prints one line per change to `log`.
+    void tick(uint64_t now_us, std::FILE* log);
+
+    // Control side (telemetry, exit summary): counters summed over workers,
+    // health as the control thread last set it.
+    std::vector<BackendView> view(size_t pool) const;
+    void print_summary(std::FILE* out) const;
+
+private:
+    struct Health {
+        uint64_t reports_seen = 0;  // down_reports summed, when last looked at
+        uint64_t down_since_us = 0;
+    };
+    Qsbr qsbr_;
+    std::vector<std::unique_ptr<Pool>> pools_;
+    // [pool][worker]; each written by its worker only.
+    std::vector<std::vector<std::unique_ptr<PoolWorker>>> sides_;
+    std::vector<std::vector<Health>> health_;  // [pool][backend], control thread only
+    // Between tick() and the telemetry thread's view(); workers never take it.
+    mutable std::mutex control_;
+};
+
+}  // namespace tcpterm::app

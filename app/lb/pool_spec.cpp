@@ -1,0 +1,105 @@
+#include "app/lb/pool_spec.hpp"
+
+#include "app/option_values.hpp"
+#include "lib/net/ipv4_addr.hpp"
+
+namespace tcpterm::app {
+
+const char* lb_algorithm_name(LbAlgorithm a) {
+    switch (a) {
+    case LbAlgorithm::Maglev: return "maglev";
+    case LbAlgorithm::Maglev4Tuple: return "maglev-4tuple";
+    case LbAlgorithm::Wrr: return "wrr";
+    case LbAlgorithm::LeastConn: return "leastconn";
+    }
+    return "?";
+}
+
+bool is_prime(uint32_t n) {
+    if (n < 2)
+        return false;
+    for (uint32_t d = 2; uint64_t{d} * d <= n; ++d)
+        if (n % d == 0)
+            return false;
+    return true;
+}
+
+BackendSpec parse_backend(const std::string& key, const std::string& text) {
+    const std::string form = "A.B.C.D:PORT[,weight=1..1000]";
+    BackendSpec b;
+    size_t comma = text.find(',');
+    std::string endpoint = text.substr(0, comma);
+    size_t colon = endpoint.find(':');
+    auto addr = net::parse_ipv4(endpoint.substr(0, colon));
+    if (colon == std::string::npos || !addr)
+        bad(key, text, form);
+    b.addr = *addr;
+    b.port = static_cast<uint16_t>(parse_uint(key + " port", endpoint.substr(colon + 1), 1, 65535));
+    if (comma != std::string::npos) {
+        std::string option = text.substr(comma + 1);
+        if (option.rfind("weight=", 0) != 0)
+            bad(key, text, form);
+        b.weight = static_cast<uint32_t>(parse_uint(key + " weight", option.substr(7), 1, 1000));
+    }
+    return b;
+}
+
+PoolSpec parse_pool(const std::string& name, const std::vector<std::pair<std::string, std::string>>& keys) {
+    PoolSpec p;
+    p.name = name;
+    const std::string prefix = "pool." + name + ".";
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                            std::string::npos)
+        bad("pool", name, "a pool name of letters, digits, '_' and '-'");
+    for (const auto& [key, value] : keys) {
+        const std::string full = prefix + key;
+        if (key == "backend") {
+            p.backends.push_back(parse_backend(full, value));
+        } else if (key == "algorithm") {
+            if (value == "maglev")
+                p.algorithm = LbAlgorithm::Maglev;
+            else if (value == "maglev-4tuple")
+                p.algorithm = LbAlgorithm::Maglev4Tuple;
+            else if (value == "wrr")
+                p.algorithm = LbAlgorithm::Wrr;
+            else if (value == "leastconn")
+                p.algorithm = LbAlgorithm::LeastConn;
+            else
+                bad(full, value, "maglev, maglev-4tuple, wrr or leastconn");
+        } else if (key == "connect_timeout") {
+            p.connect_timeout_ms = parse_uint(full, value, 1, 600000);
+        } else if (key == "retries") {
+            p.retries = static_cast<uint32_t>(parse_uint(full, value, 0, kMaxRetries));
+        } else if (key == "fall") {
+            p.fall = static_cast<uint32_t>(parse_uint(full, value, 1, 1000));
+        } else if (key == "down_time") {
+            p.down_time_ms = parse_uint(full, value, 1, 86400000);
+        } else if (key == "table_size") {
+            p.table_size = static_cast<uint32_t>(parse_uint(full, value, 7, 1000003));
+            if (!is_prime(p.table_size))
+                bad(full, value, "a prime from 7 to 1000003 (e.g. 251, 65537)");
+        } else {
+            bad(full, value,
+                "a pool key: backend, algorithm, connect_timeout, retries, fall, down_time or table_size");
+        }
+    }
+    if (p.backends.empty())
+        bad(prefix + "backend", "", "at least one backend = A.B.C.D:PORT[,weight=N] in [pool." + name + "]");
+    if (p.backends.size() > kMaxBackends)
+        bad(prefix + "backend", std::to_string(p.backends.size()) + " backends",
+            "at most " + std::to_string(kMaxBackends));
+    // Maglev needs a table well above the backend count for an even spread.
+    if (p.table_size < 100 * p.backends.size() &&
+        (p.algorithm == LbAlgorithm::Maglev || p.algorithm == LbAlgorithm::Maglev4Tuple))
+        bad(prefix + "table_size", std::to_string(p.table_size),
+            "a prime at least 100 times the number of backends (" + std::to_string(p.backends.size()) + ")");
+    for (size_t i = 0; i < p.backends.size(); ++i)
+        for (size_t j = 0; j < i; ++j)
+            if (p.backends[i].addr == p.backends[j].addr && p.backends[i].port == p.backends[j].port)
+                bad(prefix + "backend",
+                    net::format_ipv4(p.backends[i].addr) + ":" + std::to_string(p.backends[i].port),
+                    "each backend once per pool");
+    return p;
+}
+
+}  // namespace tcpterm::app

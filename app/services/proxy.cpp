@@ -80,14 +80,14 @@ void ProxyService::relay(tcp::Connection src) {
     Link& to = dst.state<Link>();
     if (!to.connected)
         return;  // the backend's handshake is not done: keep it queued
-    for (auto chunk = src.recv_front(); !chunk.empty(); chunk = src.recv_front()) {
-        size_t n = dst.send(chunk.data(), chunk.size());
-        src.consume(n);
+    if (!src.recv_front().empty()) {
+        // Zero copy: the buffers the bytes arrived in join dst's send queue.
+        size_t n = src.move_received_to(dst);
         if (to.is_backend)
             pool_.sent_to_backend(to.backend, n);
         else
             pool_.received_from_backend(from.backend, n);
-        if (n < chunk.size())
+        if (!src.recv_front().empty())
             return;  // on_writable(dst) resumes
     }
     if (src.peer_finished() && !from.fin_passed) {

@@ -4,7 +4,8 @@
 // another, up to the pool's retries within its connect_timeout (each try
 // bounded by the engine's connect timeout); the client is reset only when
 // none answers. Failed connects count toward the backend's passive health.
-// Bytes are relayed both ways with back-pressure (what the other side's send
+// Bytes are relayed both ways without a copy (the received mbufs join the
+// other side's send queue) and with back-pressure (what the other side's send
 // queue cannot take stays unread, which closes this side's window), a FIN is
 // passed on as a half-close, and a reset or a failed backend resets the other
 // side. Replies from the backend hash back to this worker (the engine's port

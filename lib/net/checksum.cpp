@@ -19,7 +19,8 @@ void finish_tx_checksums(rte_mbuf* m, const ChecksumOffloads& offloads) {
             tcp->cksum = rte_ipv4_phdr_cksum(ip, flags);
         } else {
             tcp->cksum = 0;
-            tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+            tcp->cksum = m->nb_segs == 1 ? rte_ipv4_udptcp_cksum(ip, tcp)
+                                         : rte_ipv4_udptcp_cksum_mbuf(m, ip, m->l2_len + m->l3_len);
         }
     }
     if (offloads.ipv4 || offloads.tcp)

@@ -50,6 +50,11 @@ PortInfo start_port(const PortSettings& s) {
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
         info.tx_offloads.tcp = true;
     }
+    // Chained mbufs: the engine then sends payload by reference (zero copy).
+    if (dev.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+        info.tx_chains = true;
+    }
     // RSS with our key and RETA only where the device can do exactly that.
     bool want_rss = s.queues > 1 && s.steering;
     uint8_t key[FlowSteering::kKeyLen];

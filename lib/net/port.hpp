@@ -33,6 +33,7 @@ struct PortInfo {
     uint16_t mtu = RTE_ETHER_MTU;
     ChecksumOffloads tx_offloads;  // what we enabled
     bool rx_checksum = false;      // RX IPv4/TCP checksum offload enabled
+    bool tx_chains = false;        // RTE_ETH_TX_OFFLOAD_MULTI_SEGS enabled
     // The NIC hashes with our symmetric key and RETA, so every flow arrives
     // on its owner's queue; false means software steering is needed.
     bool hardware_steering = false;

@@ -46,6 +46,10 @@ public:
     std::span<const uint8_t> recv_front() const { return engine_->recv_front(*tcb_); }
     size_t received() const { return engine_->received(*tcb_); }
     void consume(size_t n) const { engine_->consume(*tcb_, n); }
+    // Zero copy: what this connection received goes to dst's send queue, in
+    // the buffers it arrived in (as much as dst has room for); returns the
+    // bytes moved. Both must be this engine's connections.
+    size_t move_received_to(Connection dst) const { return engine_->move_received(*tcb_, *dst.tcb_); }
     // FIN after what is queued; receiving goes on (half-close).
     void shutdown_write() const { engine_->shutdown_write(*tcb_); }
     // No more sending or receiving; unread data makes it an abort.

@@ -300,7 +300,7 @@ size_t Engine::send(Tcb& c, const void* data, size_t len) {
     size_t done = 0;
     while (done < len) {
         rte_mbuf* tail = c.sendq.tail;
-        if (!tail || rte_pktmbuf_tailroom(tail) == 0) {
+        if (!tail || !RTE_MBUF_DIRECT(tail) || rte_pktmbuf_tailroom(tail) == 0) {
             tail = rte_pktmbuf_alloc(pool_);
             if (!tail) {
                 ++counters_.TCPSendAllocFail;
@@ -337,8 +337,46 @@ void Engine::consume(Tcb& c, size_t n) {
     if (n == 0)
         return;
     c.recvq.drop_front(static_cast<uint32_t>(n));
+    consumed(c, static_cast<uint32_t>(n));
+}
+
+// Zero copy between connections (the proxy): received buffers move whole
+// to the other connection's send queue while it has room for them; the
+// one that does not fit is copied in part, so that a full queue still
+// makes progress. The buffers stay in this worker's pool and in its
+// memory accounting; only their owner changes.
+size_t Engine::move_received(Tcb& from, Tcb& to) {
+    size_t room = send_space(to);
+    if (to.released || (to.state != State::Established && to.state != State::CloseWait))
+        room = 0;
+    size_t moved = 0;
+    while (from.recvq.head && room > 0) {
+        rte_mbuf* m = from.recvq.head;
+        if (m->data_len > room) {
+            size_t n = send(to, rte_pktmbuf_mtod(m, const uint8_t*), room);
+            from.recvq.drop_front(static_cast<uint32_t>(n));
+            moved += n;
+            break;
+        }
+        room -= m->data_len;
+        moved += m->data_len;
+        to.sendq.push_back(from.recvq.pop_front());
+    }
+    if (from.recvq.bytes > 0)
+        to.want_writable = true;
+    if (moved == 0)
+        return 0;
+    account(to);
+    mark_dirty(to);
+    consumed(from, static_cast<uint32_t>(moved));
+    return moved;
+}
+
+// The service took n received bytes: the memory they held is free, and
+// the window may open.
+void Engine::consumed(Tcb& c, uint32_t n) {
     account(c);
-    autotune_rcvbuf(c, static_cast<uint32_t>(n));
+    autotune_rcvbuf(c, n);
     if (c.end_deferred && c.recvq.bytes == 0) {  // all read: it can end (at flush)
         mark_dirty(c);
         return;

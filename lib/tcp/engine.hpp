@@ -79,6 +79,7 @@ public:
     std::span<const uint8_t> recv_front(const Tcb& c) const;
     size_t received(const Tcb& c) const { return c.recvq.bytes; }
     void consume(Tcb& c, size_t n);
+    size_t move_received(Tcb& from, Tcb& to);
     // FIN after what is queued; receiving goes on (half-close).
     void shutdown_write(Tcb& c);
     // No more sending or receiving. Unread data makes it an abort (RFC 1122
@@ -104,7 +105,8 @@ private:
     // Where each concern lives: one file per concern, declared here in the
     // same groups. The value types the sending side is built from have
     // their own headers: rtt_estimator.hpp, congestion.hpp (newreno.cpp,
-    // cubic.cpp, hystart.hpp), scoreboard.hpp, rack.hpp, negotiate.hpp.
+    // cubic.cpp, hystart.hpp, bbr.cpp with delivery_rate.hpp),
+    // scoreboard.hpp, rack.hpp, negotiate.hpp.
 
     // engine.cpp: the table, the TCB pool, state changes and their end
     Tcb* allocate(const FlowKey& key);
@@ -118,6 +120,7 @@ private:
     uint32_t make_isn(const FlowKey& key) const;
     uint32_t ts_now(const Tcb& t) const;
     Listener* find_listener(uint32_t addr, uint16_t port);
+    void consumed(Tcb& c, uint32_t n);
 
     // engine_input.cpp: SEGMENT ARRIVES (RFC 9293 §3.10.7), step by step
     void closed_input(Segment& s);
@@ -172,7 +175,7 @@ private:
     // nullptr (counted) when no mbuf was free. ecn is the IPv4 ECN field.
     uint8_t* emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                   const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out,
-                  uint8_t ecn = kNotEct, uint16_t ip_id = 0);
+                  uint8_t ecn = kNotEct, uint16_t ip_id = 0, rte_mbuf* by_reference = nullptr);
     void send_syn_ack(Tcb& t);
     void send_rst(Tcb& t);
     void reply_rst(Segment& s);

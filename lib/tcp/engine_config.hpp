@@ -15,6 +15,10 @@ struct EngineConfig {
     uint32_t max_connections = 65536;
     uint32_t max_time_wait = 65536;      // compact TIME_WAIT entries
     uint16_t mss = 1460;                 // advertised: MTU - 40, after any clamp
+    // The port sends mbuf chains (RTE_ETH_TX_OFFLOAD_MULTI_SEGS): segments
+    // carry their payload by reference to the send queue's mbufs (zero
+    // copy, retransmissions too) instead of a copy.
+    bool tx_chains = false;
     uint32_t rcvbuf = 256 * 1024;        // bytes we accept ahead of the service, at first
     // Autotuning grows a connection's receive buffer up to this (Linux's
     // tcp_rmem[2]) when its service reads fast; 0 or rcvbuf: fixed.

@@ -1,6 +1,8 @@
 // ECN (RFC 3168 §6.1): the receiver echoes CE marks in ECE until the
 // sender's CWR; the sender reduces its window once per window of data on
 // ECE and marks its new data ECT(0).
+#include <algorithm>
+
 #include "lib/tcp/engine.hpp"
 
 namespace tcpterm::tcp {
@@ -31,11 +33,17 @@ void Engine::ecn_echo_received(Tcb& t, uint32_t flight) {
         return;
     t.cwr_pending = true;
     t.ecn_recover = t.snd_max;
-    if (t.cc_ops->sets_window_on_every_ack())
-        return;  // BBR (version 1) does not reduce on ECE, as Linux's
+    ++counters_.TCPECNCwndReduced;
+    if (t.cc_ops->sets_window_on_every_ack()) {
+        // BBR: its model sets the window from what is delivered and would
+        // ignore the mark (Linux's BBR v1 does). An AQM's mark is
+        // congestion, so the window is halved once per window of data as
+        // RFC 3168 asks; the model regrows it by what each ACK delivers.
+        t.cc.cwnd = std::max<uint32_t>(t.cc.cwnd / 2, 4u * t.snd_mss);
+        return;
+    }
     congestion::on_congestion(*t.cc_ops, t.cc, flight, now_);
     t.cc.cwnd = t.cc.ssthresh;
-    ++counters_.TCPECNCwndReduced;
 }
 
 // RFC 3168 §6.1: the TCP flags and IP codepoint of a segment on a connection

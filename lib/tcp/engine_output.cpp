@@ -67,6 +67,12 @@ void write_headers(rte_mbuf* m, uint8_t* p, const FlowKey& key, uint16_t ip_id, 
 // already leaves out TS and TCP-AO; SACK blocks are not reserved there, so
 // a full-sized segment that carried them would exceed the MTU (and be
 // dropped on the way, silently).
+// Payloads shorter than this are copied: two indirect mbufs cost more than
+// the copy. Beyond this many send-queue buffers per segment (a peer's
+// tiny segments spliced through) a copy is cheaper too.
+constexpr uint32_t kZeroCopyMinPayload = 256;
+constexpr uint16_t kZeroCopyMaxSegments = 8;
+
 uint8_t Engine::sack_room(const Tcb& t, uint32_t len) const {
     if (!t.sack_ok || (!t.dsack_pending && t.ooo.empty()))
         return 0;
@@ -120,17 +126,21 @@ void Engine::advertise_user_timeout(TcpOptions& o) const {
 
 uint8_t* Engine::emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                       const uint8_t* options, size_t options_len, uint32_t len, rte_mbuf** out,
-                      uint8_t ecn, uint16_t ip_id) {
+                      uint8_t ecn, uint16_t ip_id, rte_mbuf* by_reference) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     uint16_t header_len = static_cast<uint16_t>(kIpLen + kTcpLen + options_len);
-    auto* p = m ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + len)))
+    uint32_t inline_len = by_reference ? 0 : len;
+    auto* p = m ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + inline_len)))
                 : nullptr;
     if (!p) {
         rte_pktmbuf_free(m);
+        rte_pktmbuf_free(by_reference);
         ++counters_.TCPSendAllocFail;
         return nullptr;
     }
     write_headers(m, p, key, ip_id, seq, ack, flags, window, options, options_len, len, ecn);
+    if (by_reference)
+        rte_pktmbuf_chain(m, by_reference);  // a few segments: nb_segs cannot overflow
     ++counters_.OutSegs;
     *out = m;
     return p + header_len;
@@ -177,13 +187,20 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
     if (t.ao)
         opt_len += write_ao_option(opt_buf + opt_len, t.ao->send_id, t.ao->recv_id);
     uint8_t ecn = t.ecn_ok ? ecn_marking(t, seq, len, flags) : uint8_t{kNotEct};
+    // Zero copy where the port takes chains: the payload goes as references
+    // to the send queue's mbufs. Not for TCP-AO (its MAC reads the payload
+    // in one piece) nor for short payloads, cheaper copied than referenced.
+    rte_mbuf* by_reference = nullptr;
+    uint32_t offset = static_cast<uint32_t>(seq - t.snd_una);
+    if (len >= kZeroCopyMinPayload && config_.tx_chains && !t.ao)
+        by_reference = t.sendq.reference(offset, len, pool_, kZeroCopyMaxSegments);
     rte_mbuf* m = nullptr;
     uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m, ecn,
-                            t.ip_id++);
+                            t.ip_id++, by_reference);
     if (!payload)
         return;
-    if (len > 0)
-        t.sendq.copy_out(static_cast<uint32_t>(seq - t.snd_una), len, payload);
+    if (len > 0 && !by_reference)
+        t.sendq.copy_out(offset, len, payload);
     if (t.ao)  // last: the MAC covers the header, options and payload
         ao_sign(t, m, seq, flags, static_cast<uint16_t>(kTcpLen + ao_at));
     if (flags & kAck) {

@@ -42,6 +42,18 @@ struct MbufQueue {
         return true;
     }
 
+    // Takes the front mbuf out (the queue must not be empty).
+    rte_mbuf* pop_front() {
+        rte_mbuf* m = head;
+        head = m->next;
+        if (!head)
+            tail = nullptr;
+        m->next = nullptr;
+        bytes -= m->data_len;
+        --mbufs;
+        return m;
+    }
+
     // Drops n bytes from the front (n <= bytes), freeing emptied mbufs.
     void drop_front(uint32_t n) {
         bytes -= n;
@@ -72,6 +84,47 @@ struct MbufQueue {
         tail = nullptr;
         bytes = 0;
         mbufs = 0;
+    }
+
+    // Zero copy: indirect mbufs from pool referencing [offset, offset + len)
+    // of the queue, chained (nb_segs, pkt_len set), to hang behind a
+    // segment's headers; the queue's own mbufs stay until they are
+    // acknowledged, and each reference frees its share once sent. nullptr
+    // when the pool is out, or when more than max_segs would be needed
+    // (tiny buffers): the caller copies instead.
+    rte_mbuf* reference(uint32_t offset, uint32_t len, rte_mempool* pool, uint16_t max_segs) const {
+        rte_mbuf* m = head;
+        while (offset >= m->data_len) {
+            offset -= m->data_len;
+            m = m->next;
+        }
+        rte_mbuf* first = nullptr;
+        rte_mbuf* last = nullptr;
+        uint16_t segs = 0;
+        uint32_t total = len;
+        while (len > 0) {
+            rte_mbuf* c = ++segs <= max_segs ? rte_pktmbuf_alloc(pool) : nullptr;
+            if (!c) {
+                rte_pktmbuf_free(first);
+                return nullptr;
+            }
+            rte_pktmbuf_attach(c, m);
+            uint32_t take = m->data_len - offset < len ? m->data_len - offset : len;
+            c->data_off = static_cast<uint16_t>(c->data_off + offset);
+            c->data_len = static_cast<uint16_t>(take);
+            c->pkt_len = take;
+            if (last)
+                last->next = c;
+            else
+                first = c;
+            last = c;
+            len -= take;
+            offset = 0;
+            m = m->next;
+        }
+        first->nb_segs = segs;
+        first->pkt_len = total;
+        return first;
     }
 
     // Copies len bytes starting offset bytes into the queue to out.

@@ -61,6 +61,7 @@ constexpr size_t kMaxRecords = 100;  // deep enough; keeps an input under a few 
 
 tcp::EngineConfig make_config(uint8_t s0, uint8_t s1) {
     tcp::EngineConfig c;
+    c.tx_chains = (s1 & 0x80) != 0;  // payload by reference or copied
     c.max_connections = 8;
     c.max_time_wait = 8;
     c.isn_key = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};

@@ -24,6 +24,7 @@ tcp::EngineConfig EngineHarness::default_config() {
     c.max_connections = 64;
     c.isn_key = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};
     c.ts_key = {1, 2};
+    c.tx_chains = true;  // payload by reference, as on a port that takes chains
     return c;
 }
 
@@ -89,6 +90,19 @@ void EngineHarness::advance_ms(uint64_t ms) {
 }
 
 void EngineHarness::send_datagram(rte_mbuf* m) {
+    if (m->nb_segs > 1) {  // headers, then payload by reference: read it as the wire would
+        CHECK(rte_pktmbuf_data_len(m) == m->l3_len + m->l4_len);
+        rte_mbuf* flat = rte_pktmbuf_alloc(test_pool());
+        REQUIRE(flat);
+        auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(flat, static_cast<uint16_t>(m->pkt_len)));
+        REQUIRE(out);
+        REQUIRE(rte_pktmbuf_read(m, 0, m->pkt_len, out) != nullptr);
+        flat->l3_len = m->l3_len;
+        flat->l4_len = m->l4_len;
+        ++chained_sent;
+        rte_pktmbuf_free(m);
+        m = flat;
+    }
     auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
     auto* th = reinterpret_cast<rte_tcp_hdr*>(ip + 1);
     // The engine leaves checksums to the interface; fill them as it would.

@@ -56,6 +56,7 @@ public:
     tcp::Counters counters;
     std::unique_ptr<tcp::Engine> engine;
     std::deque<Sent> sent;
+    uint64_t chained_sent = 0;  // segments whose payload went by reference
     uint64_t now_us = 10'000'000;
     unsigned free_mbufs_at_start = 0;
 };

@@ -482,3 +482,33 @@ TEST_CASE("SACK: blocks are taken in sequence order, so an ACK whose newest bloc
     REQUIRE(!out.empty());
     CHECK(out[0].seq.v == c.seg(0));  // four SACKed: no reordering window to wait for
 }
+
+TEST_CASE("zero copy: on a port that takes chains a segment's payload goes by reference to the "
+          "send queue's buffers, its retransmission too; short payloads are copied",
+          "[tcp][recovery][zerocopy]") {
+    Sender c;
+    std::string data(3 * c.mss + 100, '\0');
+    for (size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>('a' + i % 26);
+    REQUIRE(c.h.engine->send(*c.svc.conn, data.data(), data.size()) == data.size());
+    c.h.engine->flush(c.h.now_us);
+    auto out = c.drain();
+    REQUIRE(out.size() == 4);
+    std::string wire;
+    for (const auto& s : out)
+        wire += s.payload;
+    CHECK(wire == data);
+    CHECK(c.h.chained_sent == 3);  // the 100-byte tail was copied
+    c.h.advance_ms(1500);  // the RTO: segment 0 again, from the same buffers
+    auto again = c.drain();
+    REQUIRE(!again.empty());
+    CHECK(again[0].payload == data.substr(0, c.mss));
+    CHECK(c.h.chained_sent == 4);
+
+    tcp::EngineConfig copying = EngineHarness::default_config();
+    copying.tx_chains = false;
+    Sender d(copying);
+    d.write(2 * d.mss);
+    CHECK(d.drain().size() == 2);
+    CHECK(d.h.chained_sent == 0);
+}

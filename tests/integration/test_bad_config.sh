@@ -26,6 +26,11 @@ expect_rejected() {
 
 expect_rejected bad-address 'address' --config "$TT_CONF" --eal "$EAL" --address 300.1.1.1/24
 expect_rejected bad-listen-port 'listen' --config "$TT_CONF" --eal "$EAL" --listen 70000=echo
+# VIPs: a listener on an address tcpterm does not own, an address twice.
+expect_rejected listen-not-ours 'listen' --config "$TT_CONF" --eal "$EAL" \
+  --address 198.18.0.1/24 --address 198.18.0.10/24 --listen 198.18.0.11:80=http
+expect_rejected address-twice 'address' --config "$TT_CONF" --eal "$EAL" \
+  --address 198.18.0.1/24 --address 198.18.0.1/32
 
 # Unknown key in the INI file: the default config with one bogus key put
 # before the first section, so it is a top-level key.

@@ -438,6 +438,7 @@ int parse_config(int argc, char** argv, Config& out) {
                          "  fall = N               consecutive failed connects that mark a backend down (3)\n"
                          "  down_time = MS         how long it then stays out of the pool (10000)\n"
                          "  table_size = PRIME     Maglev lookup table entries (65537)\n"
+                         "  proxy_protocol = none|v1|v2  PROXY protocol header to each backend (none)\n"
                          "A listener uses one with --listen PORT=proxy,pool=NAME.\n";
             return 0;
         }

@@ -78,9 +78,15 @@ PoolSpec parse_pool(const std::string& name, const std::vector<std::pair<std::st
             p.table_size = static_cast<uint32_t>(parse_uint(full, value, 7, 1000003));
             if (!is_prime(p.table_size))
                 bad(full, value, "a prime from 7 to 1000003 (e.g. 251, 65537)");
+        } else if (key == "proxy_protocol") {
+            auto pp = parse_proxy_protocol(value);
+            if (!pp)
+                bad(full, value, "none, v1 or v2");
+            p.proxy_protocol = *pp;
         } else {
             bad(full, value,
-                "a pool key: backend, algorithm, connect_timeout, retries, fall, down_time or table_size");
+                "a pool key: backend, algorithm, connect_timeout, retries, fall, down_time, table_size "
+                "or proxy_protocol");
         }
     }
     if (p.backends.empty())

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "app/lb/proxy_header.hpp"
+
 namespace tcpterm::app {
 
 struct BackendSpec {
@@ -37,6 +39,7 @@ struct PoolSpec {
     uint32_t fall = 3;               // consecutive failed connects that mark a backend down
     uint64_t down_time_ms = 10000;   // how long passive health keeps it out (nginx fail_timeout)
     uint32_t table_size = 65537;     // Maglev lookup table entries (a prime)
+    ProxyProtocol proxy_protocol = ProxyProtocol::None;  // header a backend connection starts with
     bool implicit = false;           // made by a listener's backend= shorthand
 };
 

@@ -4,15 +4,29 @@
 
 namespace tcpterm::app {
 
+namespace {
+std::vector<uint32_t> configured_weights(const std::vector<BackendSpec>& backends) {
+    std::vector<uint32_t> w;
+    for (const BackendSpec& b : backends)
+        w.push_back(b.weight);
+    return w;
+}
+}  // namespace
+
 Pool::Pool(PoolSpec spec, rte_rcu_qsbr* qsbr)
-    : spec_(std::move(spec)), up_(spec_.backends.size(), true), table_(qsbr, build()) {}
+    : spec_(std::move(spec)),
+      up_(spec_.backends.size(), true),
+      weight_(configured_weights(spec_.backends)),
+      admin_(spec_.backends.size(), AdminState::Enabled),
+      table_(qsbr, build()) {}
 
 std::unique_ptr<PoolTable> Pool::build() const {
     auto t = std::make_unique<PoolTable>();
     std::vector<MaglevTable::Member> members;
     for (size_t i = 0; i < spec_.backends.size(); ++i) {
         const BackendSpec& b = spec_.backends[i];
-        t->weights.push_back(up_[i] ? b.weight : 0);
+        bool in = up_[i] && admin_[i] == AdminState::Enabled;
+        t->weights.push_back(in ? weight_[i] : 0);
         // Identity by address and port, not position: the same backend gets
         // the same permutation on every appliance and after a reorder.
         members.push_back({uint64_t{b.addr} << 16 | b.port, t->weights.back()});
@@ -26,6 +40,20 @@ void Pool::set_up(size_t backend, bool up) {
     if (up_[backend] == up)
         return;
     up_[backend] = up;
+    table_.publish(build());
+}
+
+void Pool::set_weight(size_t backend, uint32_t weight) {
+    if (weight_[backend] == weight)
+        return;
+    weight_[backend] = weight;
+    table_.publish(build());
+}
+
+void Pool::set_admin(size_t backend, AdminState state) {
+    if (admin_[backend] == state)
+        return;
+    admin_[backend] = state;
     table_.publish(build());
 }
 

@@ -12,6 +12,7 @@
 
 #include <rte_common.h>
 
+#include "app/lb/backend_command.hpp"
 #include "app/lb/least_conn.hpp"
 #include "app/lb/maglev.hpp"
 #include "app/lb/pool_spec.hpp"
@@ -38,17 +39,27 @@ public:
     // Worker side: valid until the worker's next quiescent state.
     const PoolTable& table() const { return *table_.get(); }
 
-    // Control thread: takes a backend out of the table or puts it back
-    // (a rebuild, published); frees tables no worker can still read.
+    // Control side: takes a backend out of the table or puts it back
+    // (health), changes its weight or administrative state (an operator's
+    // command); each change is a rebuild, published. A backend is in the
+    // table while up, enabled and of weight > 0. reclaim() frees tables no
+    // worker can still read.
     void set_up(size_t backend, bool up);
     bool is_up(size_t backend) const { return up_[backend]; }
+    void set_weight(size_t backend, uint32_t weight);
+    uint32_t weight(size_t backend) const { return weight_[backend]; }
+    void set_admin(size_t backend, AdminState state);
+    AdminState admin(size_t backend) const { return admin_[backend]; }
     void reclaim() { table_.reclaim(); }
 
 private:
     std::unique_ptr<PoolTable> build() const;
 
     PoolSpec spec_;
-    std::vector<bool> up_;  // control thread only
+    // Control side only.
+    std::vector<bool> up_;
+    std::vector<uint32_t> weight_;    // the spec's until an operator sets one
+    std::vector<AdminState> admin_;
     Published<PoolTable> table_;
 };
 

@@ -439,6 +439,9 @@ int parse_config(int argc, char** argv, Config& out) {
                          "  down_time = MS         how long it then stays out of the pool (10000)\n"
                          "  table_size = PRIME     Maglev lookup table entries (65537)\n"
                          "  proxy_protocol = none|v1|v2  PROXY protocol header to each backend (none)\n"
+                         "  health_check = none|tcp|http  active checks by the workers (none)\n"
+                         "  check_interval = MS, check_timeout = MS (2000, 1000); rise = N (2); fall as above\n"
+                         "  check_path = /PATH, check_status = NNN   http: GET PATH must answer NNN (/, 200)\n"
                          "A listener uses one with --listen PORT=proxy,pool=NAME.\n";
             return 0;
         }

@@ -1,5 +1,6 @@
 #include "app/lb/balancer.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 
 #include "lib/net/ipv4_addr.hpp"
@@ -54,12 +55,30 @@ void LoadBalancer::tick(uint64_t now_us, std::FILE* log) {
             }
             if (pool.admin(b) == AdminState::Disabled)
                 continue;  // maintenance: health is not tracked
+            uint64_t verdict = 0;  // only the checking worker's is set
+            for (const auto& side : sides_[p])
+                verdict = std::max(verdict, read(side->counters()[b].check_verdict));
+            if (verdict != h.verdict_seen) {
+                h.verdict_seen = verdict;
+                if (verdict == 2 && pool.is_up(b)) {
+                    pool.set_up(b, false);
+                    std::fprintf(log, "tcpterm: pool %s down: %u health checks failed in a row\n", name.c_str(),
+                                 pool.spec().fall);
+                } else if (verdict == 1 && !pool.is_up(b)) {
+                    pool.set_up(b, true);
+                    std::fprintf(log, "tcpterm: pool %s up: %u health checks passed in a row\n", name.c_str(),
+                                 pool.spec().rise);
+                }
+                continue;
+            }
+            bool checks_say_down = h.verdict_seen == 2;
             if (reported && pool.is_up(b)) {
                 h.down_since_us = now_us;
                 pool.set_up(b, false);
                 std::fprintf(log, "tcpterm: pool %s down: %u failed connects in a row\n", name.c_str(),
                              pool.spec().fall);
-            } else if (!pool.is_up(b) && now_us - h.down_since_us >= pool.spec().down_time_ms * 1000) {
+            } else if (!pool.is_up(b) && !checks_say_down &&
+                       now_us - h.down_since_us >= pool.spec().down_time_ms * 1000) {
                 pool.set_up(b, true);
                 std::fprintf(log, "tcpterm: pool %s up again after %" PRIu64 " ms down: on probation\n",
                              name.c_str(), pool.spec().down_time_ms);
@@ -86,6 +105,9 @@ BackendView LoadBalancer::view_locked(size_t p, size_t b) const {
         v.sum.connect_failures += read(c.connect_failures);
         v.sum.connect_timeouts += read(c.connect_timeouts);
         v.sum.down_reports += read(c.down_reports);
+        v.sum.checks_passed += read(c.checks_passed);
+        v.sum.checks_failed += read(c.checks_failed);
+        v.sum.last_check = std::max(v.sum.last_check, read(c.last_check));
     }
     return v;
 }
@@ -145,10 +167,12 @@ void LoadBalancer::print_summary(std::FILE* out) const {
             std::fprintf(out,
                          "backend %s %s: state %s weight %u connections %" PRIu64 " current %" PRIu64
                          " bytes_to_backend %" PRIu64 " bytes_from_backend %" PRIu64
-                         " connect_failures %" PRIu64 " connect_timeouts %" PRIu64 " admin %s\n",
+                         " connect_failures %" PRIu64 " connect_timeouts %" PRIu64 " checks_passed %" PRIu64
+                         " checks_failed %" PRIu64 " admin %s\n",
                          pools_[p]->spec().name.c_str(), v.endpoint.c_str(), v.up ? "up" : "down", v.weight,
                          v.sum.connections, v.sum.current, v.sum.bytes_to_backend, v.sum.bytes_from_backend,
-                         v.sum.connect_failures, v.sum.connect_timeouts, admin_state_name(v.admin));
+                         v.sum.connect_failures, v.sum.connect_timeouts, v.sum.checks_passed, v.sum.checks_failed,
+                         admin_state_name(v.admin));
     std::fflush(out);
 }
 

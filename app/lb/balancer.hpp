@@ -45,7 +45,9 @@ public:
 
     // Control thread, every few tens of ms: a backend some worker saw fail
     // `fall` times in a row goes down (leaves the table) for down_time, then
-    // comes back. Prints one line per change to `log`.
+    // comes back (unless its active checks say it is down). A change of the
+    // active checks' verdict takes it out or puts it back at once. Prints
+    // one line per change to `log`.
     void tick(uint64_t now_us, std::FILE* log);
 
     // Control side (telemetry): an operator's command on one backend, applied
@@ -64,6 +66,7 @@ private:
         uint64_t reports_seen = 0;  // down_reports summed, when last looked at
         uint64_t down_since_us = 0;
         bool drained_logged = false;  // a drain's "no connections left" said
+        uint64_t verdict_seen = 0;    // the active checks' verdict last acted on
     };
     BackendView view_locked(size_t pool, size_t backend) const;
     Qsbr qsbr_;

@@ -61,6 +61,7 @@ PoolWorker::PoolWorker(const Pool& pool)
     : pool_(pool),
       wrr_(pool.size()),
       failed_in_a_row_(pool.size(), 0),
+      checks_in_a_row_(pool.size(), 0),
       counters_(pool.size()) {}
 
 uint16_t PoolWorker::pick(const tcp::FlowKey& client, std::span<const uint16_t> tried) {
@@ -104,6 +105,19 @@ void PoolWorker::connect_failed(uint16_t b, bool refused) {
         failed_in_a_row_[b] = 0;
         ++c.down_reports;
     }
+}
+
+void PoolWorker::check_done(uint16_t b, bool passed) {
+    BackendCounters& c = counters_[b];
+    ++(passed ? c.checks_passed : c.checks_failed);
+    c.last_check = passed ? 1 : 2;
+    // A run of passes counts up from 1, a run of failures down from -1.
+    int32_t& run = checks_in_a_row_[b];
+    run = passed ? std::max(run, 0) + 1 : std::min(run, 0) - 1;
+    if (passed && static_cast<uint32_t>(run) >= pool_.spec().rise)
+        c.check_verdict = 1;
+    else if (!passed && static_cast<uint32_t>(-run) >= pool_.spec().fall)
+        c.check_verdict = 2;
 }
 
 }  // namespace tcpterm::app

@@ -68,6 +68,10 @@ pool_conf pool-table 'backend = 198.18.1.2:80' 'table_size = 65536'
 expect_rejected pool-table 'pool\.web\.table_size' --config "$TT_WORK/pool-table.conf" --eal "$EAL"
 pool_conf pool-proxy-protocol 'backend = 198.18.1.2:80' 'proxy_protocol = v3'
 expect_rejected pool-proxy-protocol 'pool\.web\.proxy_protocol' --config "$TT_WORK/pool-proxy-protocol.conf" --eal "$EAL"
+pool_conf pool-health-check 'backend = 198.18.1.2:80' 'health_check = udp'
+expect_rejected pool-health-check 'pool\.web\.health_check' --config "$TT_WORK/pool-health-check.conf" --eal "$EAL"
+pool_conf pool-check-timeout 'backend = 198.18.1.2:80' 'health_check = tcp' 'check_interval = 500' 'check_timeout = 600'
+expect_rejected pool-check-timeout 'pool\.web\.check_timeout' --config "$TT_WORK/pool-check-timeout.conf" --eal "$EAL"
 pool_conf pool-ok 'backend = 198.18.1.2:80'
 expect_rejected pool-flag 'pool\.web\.algorithm' --config "$TT_WORK/pool-ok.conf" --eal "$EAL" --pool.web.algorithm=fastest
 expect_rejected listen-unknown-pool 'listen pool' --config "$TT_WORK/pool-ok.conf" --eal "$EAL" --listen 8080=proxy,pool=nope

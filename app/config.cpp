@@ -180,7 +180,10 @@ po::options_description describe() {
          "DPDK EAL arguments, space separated (any ethdev: PCI, vdev)")
         ("port", s()->default_value("0"), "DPDK port id to serve on (0..31)")
         ("workers", s()->default_value("0"), "worker lcores, each with its own RX/TX queue and connections; 0: one per EAL worker lcore (0..128)")
-        ("address", s()->default_value("198.18.0.1/24"), "our IPv4 address and subnet, A.B.C.D/N")
+        ("address", po::value<std::vector<std::string>>(),
+         "our IPv4 address and on-link subnet, A.B.C.D/N, repeatable (VIPs): ARP and ping are "
+         "answered for each and listeners bind to one (ADDR:PORT=...) or to all; the first is the "
+         "source of connections tcpterm opens. Flags replace the file's list. Default: 198.18.0.1/24")
         ("gateway", s(), "IPv4 next hop for peers outside the subnet (default: none)")
         ("ao-key", po::value<std::vector<std::string>>(),
          "TCP-AO master key (RFC 5925/5926), repeatable: peer=A.B.C.D/N,send_id=N,recv_id=N,"
@@ -268,20 +271,27 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens,
     c.eal_args = split_words(get(vm, "eal"));
     c.port_id = static_cast<uint16_t>(parse_uint("port", get(vm, "port"), 0, 31));
     c.workers = static_cast<uint16_t>(parse_uint("workers", get(vm, "workers"), 0, 128));
-    auto addr = net::parse_ipv4_prefix(get(vm, "address"));
-    if (!addr || addr->length == 0 || addr->length > 32 || get(vm, "address").find('/') == std::string::npos)
-        bad("address", get(vm, "address"), "A.B.C.D/N with N from 1 to 32");
-    c.address = *addr;
+    // Flags were stored first, so a file's list only counts without them.
+    std::vector<std::string> addresses{"198.18.0.1/24"};
+    if (vm.count("address"))
+        addresses = vm["address"].as<std::vector<std::string>>();
+    for (const std::string& a : addresses) {
+        auto addr = net::parse_ipv4_prefix(a);
+        if (!addr || addr->length == 0 || addr->addr == 0 || a.find('/') == std::string::npos)
+            bad("address", a, "A.B.C.D/N with N from 1 to 32");
+        if (!c.addresses.add(*addr))
+            bad("address", a, "at most " + std::to_string(net::AddressSet::kMax) + " addresses, each once");
+    }
     if (vm.count("gateway")) {
         auto gw = net::parse_ipv4(get(vm, "gateway"));
-        if (!gw || !c.address.contains(*gw) || *gw == c.address.addr)
-            bad("gateway", get(vm, "gateway"), "an IPv4 address inside " +
-                                                   net::format_ipv4(c.address.addr) + "/" +
-                                                   std::to_string(c.address.length) + ", not our own");
+        if (!gw || !c.addresses.on_link(*gw) || c.addresses.owns(*gw))
+            bad("gateway", get(vm, "gateway"), "an IPv4 address inside the subnet of one of our addresses, not our own");
         c.gateway = *gw;
     }
     for (const std::string& l : listens) {
         ListenSpec spec = parse_listen(l);
+        if (spec.addr != 0 && !c.addresses.owns(spec.addr))
+            bad("listen", l, "an address tcpterm owns (address = ...) or none (every address) before the port");
         for (const ListenSpec& other : c.listeners)
             if (other.port == spec.port && other.addr == spec.addr)
                 bad("listen", l, "one listener per address and port (" + other.text + " is there)");
@@ -428,6 +438,10 @@ int parse_config(int argc, char** argv, Config& out) {
                          "  fall = N               consecutive failed connects that mark a backend down (3)\n"
                          "  down_time = MS         how long it then stays out of the pool (10000)\n"
                          "  table_size = PRIME     Maglev lookup table entries (65537)\n"
+                         "  proxy_protocol = none|v1|v2  PROXY protocol header to each backend (none)\n"
+                         "  health_check = none|tcp|http  active checks by the workers (none)\n"
+                         "  check_interval = MS, check_timeout = MS (2000, 1000); rise = N (2); fall as above\n"
+                         "  check_path = /PATH, check_status = NNN   http: GET PATH must answer NNN (/, 200)\n"
                          "A listener uses one with --listen PORT=proxy,pool=NAME.\n";
             return 0;
         }

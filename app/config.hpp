@@ -8,13 +8,14 @@
 
 #include "app/lb/pool_spec.hpp"
 #include "app/services/service_options.hpp"
+#include "lib/net/address_set.hpp"
 #include "lib/net/ipv4_addr.hpp"
 #include "lib/tcp/engine_config.hpp"
 
 namespace tcpterm::app {
 
 struct ListenSpec {
-    uint32_t addr = 0;  // 0 = wildcard
+    uint32_t addr = 0;  // 0 = wildcard; else one of Config::addresses
     uint16_t port = 0;
     std::string service;
     uint32_t backlog = 128;           // accept queue (as listen(2)'s backlog)
@@ -37,7 +38,7 @@ struct Config {
     std::vector<std::string> eal_args;
     uint16_t port_id = 0;
     uint16_t workers = 0;         // 0: one per worker lcore
-    net::Ipv4Prefix address;
+    net::AddressSet addresses;    // ours (VIPs); the first is the primary
     uint32_t gateway = 0;
     std::vector<ListenSpec> listeners;
     std::vector<PoolSpec> pools;  // [pool.NAME] sections, then the listeners' implicit pools

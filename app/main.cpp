@@ -90,6 +90,13 @@ void set_memory_marks(tcp::EngineConfig& e, uint32_t pool_size, const net::PortS
                                  std::to_string(e.mem_pressure) + ", " + std::to_string(e.mem_high) + ")");
 }
 
+std::string describe_addresses(const app::Config& c) {
+    std::string out;
+    for (const net::Ipv4Prefix& p : c.addresses)
+        out += (out.empty() ? "" : ",") + net::format_ipv4(p.addr) + "/" + std::to_string(p.length);
+    return out;
+}
+
 std::string describe_listeners(const app::Config& c) {
     std::string out;
     for (const auto& l : c.listeners)
@@ -157,7 +164,7 @@ int main(int argc, char** argv) {
 
         net::InterfaceConfig iface;
         iface.mac = port.mac;
-        iface.address = config.address;
+        iface.addresses = config.addresses;
         iface.gateway = config.gateway;
         iface.arp_entries = config.arp_entries;
         iface.arp_reachable_us = uint64_t{config.arp_timeout_s} * 1'000'000;
@@ -196,8 +203,7 @@ int main(int argc, char** argv) {
                         port.hardware_steering
                             ? "by the NIC (symmetric Toeplitz key, RETA programmed)"
                             : ("in software with hand-off rings: " + port.steering_note).c_str());
-        std::printf("tcpterm: ready: %s/%u listening on%s\n",
-                    net::format_ipv4(config.address.addr).c_str(), config.address.length,
+        std::printf("tcpterm: ready: %s listening on%s\n", describe_addresses(config).c_str(),
                     describe_listeners(config).c_str());
         std::fflush(stdout);
 

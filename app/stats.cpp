@@ -18,7 +18,7 @@ namespace {
 // packet path.
 std::vector<Worker*> g_workers;
 uint16_t g_port = 0;
-const LoadBalancer* g_lb = nullptr;
+LoadBalancer* g_lb = nullptr;
 std::mutex g_workers_mutex;
 
 // A counter is written by one worker; other threads read it with a relaxed
@@ -262,6 +262,13 @@ int telemetry_pool(const char*, const char* params, rte_tel_data* d) {
                 rte_tel_data_add_array_u64(a, field(v));
             rte_tel_data_add_dict_container(d, name, a, 0);
         };
+        rte_tel_data* admin = rte_tel_data_alloc();
+        if (!admin)
+            return -ENOMEM;
+        rte_tel_data_start_array(admin, RTE_TEL_STRING_VAL);
+        for (const BackendView& v : views)
+            rte_tel_data_add_array_string(admin, admin_state_name(v.admin));
+        rte_tel_data_add_dict_container(d, "admin", admin, 0);
         column("up", [](const BackendView& v) -> uint64_t { return v.up; });
         column("weight", [](const BackendView& v) -> uint64_t { return v.weight; });
         column("connections", [](const BackendView& v) { return v.sum.connections; });
@@ -270,14 +277,35 @@ int telemetry_pool(const char*, const char* params, rte_tel_data* d) {
         column("bytes_from_backend", [](const BackendView& v) { return v.sum.bytes_from_backend; });
         column("connect_failures", [](const BackendView& v) { return v.sum.connect_failures; });
         column("connect_timeouts", [](const BackendView& v) { return v.sum.connect_timeouts; });
+        column("checks_passed", [](const BackendView& v) { return v.sum.checks_passed; });
+        column("checks_failed", [](const BackendView& v) { return v.sum.checks_failed; });
+        column("last_check", [](const BackendView& v) { return v.sum.last_check; });
         return 0;
     }
     return -EINVAL;
 }
 
+// /tcpterm/backend_set,POOL,A.B.C.D:PORT,weight=N|drain|disable|enable: an
+// operator's command on one backend; the reply is the backend as it now is.
+int telemetry_backend_set(const char*, const char* params, rte_tel_data* d) {
+    std::lock_guard lock(g_workers_mutex);
+    auto command = params ? parse_backend_command(params) : std::nullopt;
+    BackendView v;
+    if (!g_lb || !command || !g_lb->apply(*command, stdout, &v))
+        return -EINVAL;
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_string(d, "pool", command->pool.c_str());
+    rte_tel_data_add_dict_string(d, "backend", v.endpoint.c_str());
+    rte_tel_data_add_dict_string(d, "admin", admin_state_name(v.admin));
+    rte_tel_data_add_dict_u64(d, "weight", v.weight);
+    rte_tel_data_add_dict_u64(d, "up", v.up);
+    rte_tel_data_add_dict_u64(d, "current", v.sum.current);
+    return 0;
+}
+
 }  // namespace
 
-void register_telemetry(const std::vector<Worker*>& workers, uint16_t port, const LoadBalancer* lb) {
+void register_telemetry(const std::vector<Worker*>& workers, uint16_t port, LoadBalancer* lb) {
     {
         std::lock_guard lock(g_workers_mutex);
         g_workers = workers;
@@ -288,6 +316,8 @@ void register_telemetry(const std::vector<Worker*>& workers, uint16_t port, cons
     rte_telemetry_register_cmd("/tcpterm/pools", telemetry_pools, "The backend pools' names. No parameters");
     rte_telemetry_register_cmd("/tcpterm/pool", telemetry_pool,
                                "A pool's backends and their counters, one array each. Parameter: pool name");
+    rte_telemetry_register_cmd("/tcpterm/backend_set", telemetry_backend_set,
+                               "Set a backend. Parameters: POOL,A.B.C.D:PORT,weight=N|drain|disable|enable");
     rte_telemetry_register_cmd("/tcpterm/stats", telemetry_stats,
                                "All tcpterm counters, summed over workers. No parameters");
     rte_telemetry_register_cmd("/tcpterm/worker", telemetry_worker,

@@ -75,6 +75,15 @@ Worker::Worker(uint16_t id, const Config& config, uint16_t port, const SteeringP
         if (!engine_->add_listener(l))
             throw std::runtime_error("cannot add listener " + spec.text);
     }
+    // Active health checks: each backend is checked by one worker, spread
+    // round the workers.
+    uint16_t workers = plan_.steering->workers();
+    for (size_t p = 0; p < lb.pools(); ++p) {
+        const PoolSpec& spec = lb.pool_spec(p);
+        for (size_t b = 0; spec.health_check != HealthCheck::None && b < spec.backends.size(); ++b)
+            if ((p + b) % workers == id)
+                health_.add(*lb.worker_side(spec.name, id), static_cast<uint16_t>(b));
+    }
     for (const char* name : {"echo", "discard", "daytime", "chargen", "hold"})
         outbound_services_[name] = make_service(name, ServiceOptions{});
     if (plan_.steering->workers() > 1) {
@@ -199,6 +208,8 @@ void Worker::run(const std::atomic<bool>& stop) {
     while (!stop.load(std::memory_order_relaxed)) {
         now_us_ = clock.now_us();
         poll_once();
+        if (!health_.empty())
+            health_.poll(*engine_, iface_.address(), now_us_);
         lb_.quiescent(id_);
     }
     tell_peers(clock);

@@ -16,6 +16,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/lb/balancer.hpp"
+#include "app/lb/health_check.hpp"
 #include "app/worker_mesh.hpp"
 #include "lib/net/flow_steering.hpp"
 #include "lib/net/counters.hpp"
@@ -91,6 +92,7 @@ private:
     // One instance of each service for connections this worker opens.
     std::map<std::string, std::unique_ptr<tcp::Service>> outbound_services_;
     CommandRing commands_;
+    HealthChecker health_;  // the backends this worker checks
     std::unique_ptr<tcp::Engine> engine_;
 };
 

@@ -20,8 +20,9 @@ namespace tcpterm::app {
 // One backend as the control thread sums it over the workers.
 struct BackendView {
     std::string endpoint;  // A.B.C.D:PORT
-    uint32_t weight = 0;
-    bool up = true;
+    uint32_t weight = 0;   // as configured, or as an operator last set it
+    bool up = true;        // health
+    AdminState admin = AdminState::Enabled;
     BackendCounters sum;
 };
 
@@ -44,8 +45,16 @@ public:
 
     // Control thread, every few tens of ms: a backend some worker saw fail
     // `fall` times in a row goes down (leaves the table) for down_time, then
-    // comes back. Prints one line per change to `log`.
+    // comes back (unless its active checks say it is down). A change of the
+    // active checks' verdict takes it out or puts it back at once. Prints
+    // one line per change to `log`.
     void tick(uint64_t now_us, std::FILE* log);
+
+    // Control side (telemetry): an operator's command on one backend, applied
+    // at once (the pool's table rebuilt and published), one line to `log`
+    // per change. False when the pool or the backend does not exist;
+    // otherwise *after (if given) is the backend as it now is.
+    bool apply(const BackendCommand& command, std::FILE* log, BackendView* after = nullptr);
 
     // Control side (telemetry, exit summary): counters summed over workers,
     // health as the control thread last set it.
@@ -56,13 +65,17 @@ private:
     struct Health {
         uint64_t reports_seen = 0;  // down_reports summed, when last looked at
         uint64_t down_since_us = 0;
+        bool drained_logged = false;  // a drain's "no connections left" said
+        uint64_t verdict_seen = 0;    // the active checks' verdict last acted on
     };
+    BackendView view_locked(size_t pool, size_t backend) const;
     Qsbr qsbr_;
     std::vector<std::unique_ptr<Pool>> pools_;
     // [pool][worker]; each written by its worker only.
     std::vector<std::vector<std::unique_ptr<PoolWorker>>> sides_;
     std::vector<std::vector<Health>> health_;  // [pool][backend], control thread only
-    // Between tick() and the telemetry thread's view(); workers never take it.
+    // Between tick() and the telemetry thread's view() and apply(); workers
+    // never take it.
     mutable std::mutex control_;
 };
 

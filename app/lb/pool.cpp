@@ -4,15 +4,29 @@
 
 namespace tcpterm::app {
 
+namespace {
+std::vector<uint32_t> configured_weights(const std::vector<BackendSpec>& backends) {
+    std::vector<uint32_t> w;
+    for (const BackendSpec& b : backends)
+        w.push_back(b.weight);
+    return w;
+}
+}  // namespace
+
 Pool::Pool(PoolSpec spec, rte_rcu_qsbr* qsbr)
-    : spec_(std::move(spec)), up_(spec_.backends.size(), true), table_(qsbr, build()) {}
+    : spec_(std::move(spec)),
+      up_(spec_.backends.size(), true),
+      weight_(configured_weights(spec_.backends)),
+      admin_(spec_.backends.size(), AdminState::Enabled),
+      table_(qsbr, build()) {}
 
 std::unique_ptr<PoolTable> Pool::build() const {
     auto t = std::make_unique<PoolTable>();
     std::vector<MaglevTable::Member> members;
     for (size_t i = 0; i < spec_.backends.size(); ++i) {
         const BackendSpec& b = spec_.backends[i];
-        t->weights.push_back(up_[i] ? b.weight : 0);
+        bool in = up_[i] && admin_[i] == AdminState::Enabled;
+        t->weights.push_back(in ? weight_[i] : 0);
         // Identity by address and port, not position: the same backend gets
         // the same permutation on every appliance and after a reorder.
         members.push_back({uint64_t{b.addr} << 16 | b.port, t->weights.back()});
@@ -29,10 +43,25 @@ void Pool::set_up(size_t backend, bool up) {
     table_.publish(build());
 }
 
+void Pool::set_weight(size_t backend, uint32_t weight) {
+    if (weight_[backend] == weight)
+        return;
+    weight_[backend] = weight;
+    table_.publish(build());
+}
+
+void Pool::set_admin(size_t backend, AdminState state) {
+    if (admin_[backend] == state)
+        return;
+    admin_[backend] = state;
+    table_.publish(build());
+}
+
 PoolWorker::PoolWorker(const Pool& pool)
     : pool_(pool),
       wrr_(pool.size()),
       failed_in_a_row_(pool.size(), 0),
+      checks_in_a_row_(pool.size(), 0),
       counters_(pool.size()) {}
 
 uint16_t PoolWorker::pick(const tcp::FlowKey& client, std::span<const uint16_t> tried) {
@@ -76,6 +105,19 @@ void PoolWorker::connect_failed(uint16_t b, bool refused) {
         failed_in_a_row_[b] = 0;
         ++c.down_reports;
     }
+}
+
+void PoolWorker::check_done(uint16_t b, bool passed) {
+    BackendCounters& c = counters_[b];
+    ++(passed ? c.checks_passed : c.checks_failed);
+    c.last_check = passed ? 1 : 2;
+    // A run of passes counts up from 1, a run of failures down from -1.
+    int32_t& run = checks_in_a_row_[b];
+    run = passed ? std::max(run, 0) + 1 : std::min(run, 0) - 1;
+    if (passed && static_cast<uint32_t>(run) >= pool_.spec().rise)
+        c.check_verdict = 1;
+    else if (!passed && static_cast<uint32_t>(-run) >= pool_.spec().fall)
+        c.check_verdict = 2;
 }
 
 }  // namespace tcpterm::app

@@ -12,6 +12,7 @@
 
 #include <rte_common.h>
 
+#include "app/lb/backend_command.hpp"
 #include "app/lb/least_conn.hpp"
 #include "app/lb/maglev.hpp"
 #include "app/lb/pool_spec.hpp"
@@ -38,17 +39,27 @@ public:
     // Worker side: valid until the worker's next quiescent state.
     const PoolTable& table() const { return *table_.get(); }
 
-    // Control thread: takes a backend out of the table or puts it back
-    // (a rebuild, published); frees tables no worker can still read.
+    // Control side: takes a backend out of the table or puts it back
+    // (health), changes its weight or administrative state (an operator's
+    // command); each change is a rebuild, published. A backend is in the
+    // table while up, enabled and of weight > 0. reclaim() frees tables no
+    // worker can still read.
     void set_up(size_t backend, bool up);
     bool is_up(size_t backend) const { return up_[backend]; }
+    void set_weight(size_t backend, uint32_t weight);
+    uint32_t weight(size_t backend) const { return weight_[backend]; }
+    void set_admin(size_t backend, AdminState state);
+    AdminState admin(size_t backend) const { return admin_[backend]; }
     void reclaim() { table_.reclaim(); }
 
 private:
     std::unique_ptr<PoolTable> build() const;
 
     PoolSpec spec_;
-    std::vector<bool> up_;  // control thread only
+    // Control side only.
+    std::vector<bool> up_;
+    std::vector<uint32_t> weight_;    // the spec's until an operator sets one
+    std::vector<AdminState> admin_;
     Published<PoolTable> table_;
 };
 
@@ -61,6 +72,11 @@ struct BackendCounters {
     uint64_t connect_failures = 0;  // refused (RST to our SYN)
     uint64_t connect_timeouts = 0;  // no answer within the attempt's share of connect_timeout
     uint64_t down_reports = 0;      // times this worker saw `fall` failures in a row
+    // Active health checks (on the one worker that checks this backend).
+    uint64_t checks_passed = 0;
+    uint64_t checks_failed = 0;
+    uint64_t last_check = 0;        // 0: none yet, 1: passed, 2: failed
+    uint64_t check_verdict = 0;     // 0: none yet, 1: up (rise passed in a row), 2: down (fall failed)
 };
 
 class alignas(RTE_CACHE_LINE_SIZE) PoolWorker {
@@ -81,6 +97,10 @@ public:
     void closed(uint16_t b) { --counters_[b].current; }
     void sent_to_backend(uint16_t b, size_t n) { counters_[b].bytes_to_backend += n; }
     void received_from_backend(uint16_t b, size_t n) { counters_[b].bytes_from_backend += n; }
+    // An active health check's result: rise passes in a row make the
+    // verdict up, fall failures in a row down (the control thread acts on
+    // a change of verdict).
+    void check_done(uint16_t b, bool passed);
 
     // Read by the control thread (relaxed loads of whole words).
     const std::vector<BackendCounters>& counters() const { return counters_; }
@@ -92,6 +112,7 @@ private:
     SmoothWrr wrr_;
     LeastConn least_conn_;
     std::vector<uint32_t> failed_in_a_row_;
+    std::vector<int32_t> checks_in_a_row_;  // passed (> 0) or failed (< 0) in a row
     std::vector<BackendCounters> counters_;
 };
 

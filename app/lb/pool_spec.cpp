@@ -78,11 +78,38 @@ PoolSpec parse_pool(const std::string& name, const std::vector<std::pair<std::st
             p.table_size = static_cast<uint32_t>(parse_uint(full, value, 7, 1000003));
             if (!is_prime(p.table_size))
                 bad(full, value, "a prime from 7 to 1000003 (e.g. 251, 65537)");
+        } else if (key == "proxy_protocol") {
+            auto pp = parse_proxy_protocol(value);
+            if (!pp)
+                bad(full, value, "none, v1 or v2");
+            p.proxy_protocol = *pp;
+        } else if (key == "health_check") {
+            if (value != "none" && value != "tcp" && value != "http")
+                bad(full, value, "none, tcp or http");
+            p.health_check = value == "tcp"    ? HealthCheck::Tcp
+                             : value == "http" ? HealthCheck::Http
+                                               : HealthCheck::None;
+        } else if (key == "check_interval") {
+            p.check_interval_ms = parse_uint(full, value, 10, 3600000);
+        } else if (key == "check_timeout") {
+            p.check_timeout_ms = parse_uint(full, value, 10, 600000);
+        } else if (key == "rise") {
+            p.rise = static_cast<uint32_t>(parse_uint(full, value, 1, 1000));
+        } else if (key == "check_path") {
+            if (value.empty() || value[0] != '/' || value.find_first_of(" \r\n") != std::string::npos)
+                bad(full, value, "a path starting with '/', without spaces");
+            p.check_path = value;
+        } else if (key == "check_status") {
+            p.check_status = static_cast<uint32_t>(parse_uint(full, value, 100, 599));
         } else {
             bad(full, value,
-                "a pool key: backend, algorithm, connect_timeout, retries, fall, down_time or table_size");
+                "a pool key: backend, algorithm, connect_timeout, retries, fall, down_time, table_size, "
+                "proxy_protocol, health_check, check_interval, check_timeout, rise, check_path or check_status");
         }
     }
+    if (p.health_check != HealthCheck::None && p.check_timeout_ms > p.check_interval_ms)
+        bad(prefix + "check_timeout", std::to_string(p.check_timeout_ms),
+            "at most check_interval (" + std::to_string(p.check_interval_ms) + ")");
     if (p.backends.empty())
         bad(prefix + "backend", "", "at least one backend = A.B.C.D:PORT[,weight=N] in [pool." + name + "]");
     if (p.backends.size() > kMaxBackends)

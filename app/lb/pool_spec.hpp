@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "app/lb/proxy_header.hpp"
+
 namespace tcpterm::app {
 
 struct BackendSpec {
@@ -26,6 +28,13 @@ enum class LbAlgorithm : uint8_t {
 
 const char* lb_algorithm_name(LbAlgorithm a);
 
+// Active health checks, run by the workers (app/lb/health_check.hpp).
+enum class HealthCheck : uint8_t {
+    None,
+    Tcp,   // the handshake completes
+    Http,  // GET check_path answers check_status
+};
+
 struct PoolSpec {
     std::string name;
     std::vector<BackendSpec> backends;
@@ -34,9 +43,16 @@ struct PoolSpec {
     // (each attempt gets an equal share of what is left).
     uint64_t connect_timeout_ms = 5000;
     uint32_t retries = 3;            // further backends tried after the first
-    uint32_t fall = 3;               // consecutive failed connects that mark a backend down
+    uint32_t fall = 3;               // consecutive failed connects (or checks) that mark a backend down
     uint64_t down_time_ms = 10000;   // how long passive health keeps it out (nginx fail_timeout)
     uint32_t table_size = 65537;     // Maglev lookup table entries (a prime)
+    ProxyProtocol proxy_protocol = ProxyProtocol::None;  // header a backend connection starts with
+    HealthCheck health_check = HealthCheck::None;
+    uint64_t check_interval_ms = 2000;  // from one check's start to the next
+    uint64_t check_timeout_ms = 1000;   // a check unfinished this long failed
+    uint32_t rise = 2;                  // checks passed in a row that mark a down backend up
+    std::string check_path = "/";       // http: what to GET
+    uint32_t check_status = 200;        // http: the status that passes
     bool implicit = false;           // made by a listener's backend= shorthand
 };
 

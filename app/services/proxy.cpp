@@ -62,8 +62,26 @@ void ProxyService::BackendSide::on_accept(tcp::Connection backend) {
     Link& l = backend.state<Link>();
     l.connected = true;
     proxy_.pool_.connected(l.backend);
-    if (l.partner)
-        proxy_.relay(l.partner);  // what the client sent while we connected
+    if (!l.partner)
+        return;
+    if (!proxy_.send_proxy_header(backend, l.partner)) {
+        l.partner.abort();  // its on_closed resets the backend too
+        return;
+    }
+    proxy_.relay(l.partner);  // what the client sent while we connected
+}
+
+// The pool's PROXY protocol header goes first, before any client byte: the
+// client's address and the VIP it reached, as the client's connection has
+// them. An empty send queue always takes it whole.
+bool ProxyService::send_proxy_header(tcp::Connection backend, tcp::Connection client) {
+    ProxyProtocol version = pool_.pool().spec().proxy_protocol;
+    if (version == ProxyProtocol::None)
+        return true;
+    const tcp::FlowKey& k = client.key();
+    uint8_t header[kProxyHeaderMax];
+    size_t n = encode_proxy_header(version, {k.raddr, k.laddr, k.rport, k.lport}, header);
+    return backend.send(header, n) == n;
 }
 
 // Space freed on c: its partner's data can move on to it.

@@ -8,7 +8,8 @@
 // other side's send queue) and with back-pressure (what the other side's send
 // queue cannot take stays unread, which closes this side's window), a FIN is
 // passed on as a half-close, and a reset or a failed backend resets the other
-// side. Replies from the backend hash back to this worker (the engine's port
+// side. A pool with proxy_protocol = v1|v2 starts each backend connection
+// with that PROXY protocol header (app/lb/proxy_header.hpp). Replies from the backend hash back to this worker (the engine's port
 // filter), so a pair never crosses cores.
 #pragma once
 
@@ -48,6 +49,9 @@ private:
     // Opens the client's next backend connection; false when it may not
     // (retries or connect_timeout used up, no backend up, no port).
     bool try_backend(tcp::Connection client);
+    // Sends the pool's PROXY protocol header (if any) on a backend
+    // connection that has just been established; false if it did not fit.
+    bool send_proxy_header(tcp::Connection backend, tcp::Connection client);
     // Moves what fits from src's receive queue to its partner; passes the
     // FIN on once src's data is all through; closes both when both are done.
     void relay(tcp::Connection src);

@@ -61,7 +61,7 @@ Clients::Clients(const Options& o, const net::PortInfo& port, rte_mempool* pool,
       timeout_cycles_(o.timeout_us * (hz / 1'000'000)) {
     net::InterfaceConfig ic;
     ic.mac = port.mac;
-    ic.address = o.client;
+    ic.addresses.add(o.client);
     ic.gateway = o.gateway;
     ic.arp_entries = 64;
     ic.tx_offloads = port.tx_offloads;

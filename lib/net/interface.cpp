@@ -11,10 +11,10 @@ namespace {
 
 constexpr uint16_t kEthLen = sizeof(rte_ether_hdr);
 
-bool is_martian_source(uint32_t src, const Ipv4Prefix& ours) {
+bool is_martian_source(uint32_t src, const AddressSet& ours) {
     uint8_t first = src >> 24;
-    return src == 0 || src == 0xffffffff || first == 127 || first >= 224 ||
-           src == ours.addr || (ours.length < 31 && (src | ours.mask()) == 0xffffffff);
+    return src == 0 || src == 0xffffffff || first == 127 || first >= 224 || ours.owns(src) ||
+           ours.is_subnet_broadcast(src);
 }
 
 }  // namespace
@@ -89,12 +89,12 @@ bool Interface::input(rte_mbuf* m, uint64_t now, Ipv4Datagram& tcp) {
     }
     uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
     uint32_t src = rte_be_to_cpu_32(ip->src_addr);
-    if (dst != config_.address.addr) {
+    if (!config_.addresses.owns(dst)) {
         ++counters_.IpInAddrErrors;
         rte_pktmbuf_free(m);
         return false;
     }
-    if (is_martian_source(src, config_.address)) {
+    if (is_martian_source(src, config_.addresses)) {
         ++counters_.IpInMartians;
         rte_pktmbuf_free(m);
         return false;
@@ -173,8 +173,10 @@ void Interface::input_arp(rte_mbuf* m, uint64_t now) {
     uint32_t sender = rte_be_to_cpu_32(arp->arp_data.arp_sip);
     uint32_t target = rte_be_to_cpu_32(arp->arp_data.arp_tip);
     uint16_t op = rte_be_to_cpu_16(arp->arp_opcode);
-    if (target != config_.address.addr || sender == config_.address.addr ||
-        !config_.address.contains(sender) || sender == 0) {
+    // Any of our addresses is answered, to an on-link sender that is not
+    // one of them (a duplicate would be a conflict, not a neighbour).
+    if (!config_.addresses.owns(target) || config_.addresses.owns(sender) ||
+        !config_.addresses.on_link(sender) || sender == 0) {
         ++counters_.ArpIgnored;
         rte_pktmbuf_free(m);
         return;
@@ -204,7 +206,7 @@ void Interface::input_arp(rte_mbuf* m, uint64_t now) {
     arp->arp_data.arp_tha = sender_mac;
     arp->arp_data.arp_tip = arp->arp_data.arp_sip;
     arp->arp_data.arp_sha = config_.mac;
-    arp->arp_data.arp_sip = rte_cpu_to_be_32(config_.address.addr);
+    arp->arp_data.arp_sip = rte_cpu_to_be_32(target);
     rte_pktmbuf_trim(m, m->data_len - (kEthLen + sizeof(rte_arp_hdr)));
     ++counters_.ArpOutReplies;
     sink_.send_frame(m);
@@ -230,7 +232,11 @@ void Interface::send_arp_request(uint32_t target, uint64_t now) {
         ++counters_.MbufAllocFailed;
         return;
     }
-    if (!write_arp_request(m, config_.mac, config_.address.addr, target)) {
+    // From our address on the target's subnet, so that its reply (and the
+    // mapping it learns of us) stays on that subnet.
+    const Ipv4Prefix* from = config_.addresses.on_link(target);
+    uint32_t source = from ? from->addr : config_.addresses.primary().addr;
+    if (!write_arp_request(m, config_.mac, source, target)) {
         rte_pktmbuf_free(m);
         return;
     }
@@ -242,7 +248,7 @@ void Interface::output(rte_mbuf* m, uint64_t now) {
     auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
     uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
     uint32_t next_hop = dst;
-    if (!config_.address.contains(dst)) {
+    if (!config_.addresses.on_link(dst)) {
         if (config_.gateway == 0) {
             ++counters_.IpOutNoRoutes;
             rte_pktmbuf_free(m);

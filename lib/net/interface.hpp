@@ -7,6 +7,7 @@
 
 #include <rte_ether.h>
 
+#include "lib/net/address_set.hpp"
 #include "lib/net/arp.hpp"
 #include "lib/net/checksum.hpp"
 #include "lib/net/counters.hpp"
@@ -20,7 +21,7 @@ namespace tcpterm::net {
 
 struct InterfaceConfig {
     rte_ether_addr mac{};
-    Ipv4Prefix address;        // our address and on-link subnet
+    AddressSet addresses;      // ours (the VIPs), each with its on-link subnet
     uint32_t gateway = 0;      // 0: none; off-link peers are then unreachable
     uint32_t arp_entries = 1024;
     uint64_t arp_reachable_us = 300'000'000;
@@ -70,7 +71,8 @@ public:
     void learn_neighbor(uint32_t ip, const rte_ether_addr& mac, uint64_t now);
     void set_neighbor_observer(NeighborObserver* observer) { observer_ = observer; }
 
-    uint32_t address() const { return config_.address.addr; }
+    // The primary address: the source of connections we open ourselves.
+    uint32_t address() const { return config_.addresses.primary().addr; }
     const InterfaceConfig& config() const { return config_; }
 
 private:

@@ -16,7 +16,7 @@
 namespace tcpterm::tcp {
 
 namespace {
-constexpr size_t kMaxListeners = 64;
+constexpr size_t kMaxListeners = ListenerIndex::kMax;
 }
 
 // At static initialisation, before DPDK is up: straight from the kernel.
@@ -115,11 +115,9 @@ Engine::~Engine() {
 }
 
 bool Engine::add_listener(const Listener& listener) {
-    if (listeners_.size() >= kMaxListeners)
-        return false;
-    for (const Listener& l : listeners_)
-        if (l.addr == listener.addr && l.port == listener.port)
-            return false;
+    auto index = static_cast<uint16_t>(listeners_.size());
+    if (!listener_index_.add(listener.addr, listener.port, index))
+        return false;  // full, or that binding is taken
     listeners_.push_back(listener);
     listeners_.back().syn_queue_len = 0;
     listeners_.back().index = static_cast<uint16_t>(listeners_.size() - 1);
@@ -127,16 +125,8 @@ bool Engine::add_listener(const Listener& listener) {
 }
 
 Listener* Engine::find_listener(uint32_t addr, uint16_t port) {
-    Listener* wildcard = nullptr;
-    for (Listener& l : listeners_) {
-        if (l.port != port)
-            continue;
-        if (l.addr == addr)
-            return &l;  // the more specific binding wins
-        if (l.addr == 0)
-            wildcard = &l;
-    }
-    return wildcard;
+    uint16_t i = listener_index_.find(addr, port);
+    return i == ListenerIndex::kNone ? nullptr : &listeners_[i];
 }
 
 Tcb* Engine::find(const FlowKey& key) const {

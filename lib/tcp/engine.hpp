@@ -15,6 +15,7 @@
 #include "lib/tcp/counters.hpp"
 #include "lib/tcp/engine_config.hpp"
 #include "lib/tcp/listener.hpp"
+#include "lib/tcp/listener_index.hpp"
 #include "lib/tcp/negotiate.hpp"
 #include "lib/tcp/segment.hpp"
 #include "lib/tcp/syncookie.hpp"
@@ -309,6 +310,7 @@ private:
     bool mem_pressure_ = false;
     uint64_t pressure_since_ = 0;
     std::vector<Listener> listeners_;
+    ListenerIndex listener_index_;  // (address, port) -> place in listeners_
     TimeWaitTable time_wait_;
     TupleFilter tuples_;  // what table_ and time_wait_ may hold
     SynCookies cookies_;

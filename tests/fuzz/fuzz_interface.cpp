@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         CountingSink sink;
         net::InterfaceConfig config;
         config.mac = rte_ether_addr{{0x02, 0, 0, 0, 0, 1}};
-        config.address = {kOurIp, 24};
+        config.addresses.add({kOurIp, 24});
         config.gateway = 0xC61200FE;  // 198.18.0.254
         config.arp_entries = 16;
         net::Interface iface(config, counters, sink, fuzz::pool());

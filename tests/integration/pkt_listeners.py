@@ -8,7 +8,7 @@ exported: live counters through telemetry) against tcpterm started with:
   9000=echo,allow=198.18.0.128/25          9001=echo,allow=198.18.0.128/25,reject=drop
   9002=echo,allow=198.18.0.128/25,allow=198.18.0.0/30
   198.18.0.1:7000=echo + 7000=discard      7001=discard + 198.18.0.1:7001=echo
-  198.18.0.99:7002=echo + 7002=discard
+  198.18.0.99:7002=echo + 7002=discard    (198.18.0.99: a second address of tcpterm's)
   8100=echo,syn_backlog=4,cookies=off      8200=echo,cookies=auto,cookie_threshold=4
 Our address 198.18.0.2 is outside 198.18.0.128/25. Initial RTO 1 s.
 """
@@ -150,13 +150,13 @@ def echo_test(port, name):
 def specific_beats_wildcard():
     # RFC 9293 §3.9.1.1 (and §3.10.7: the most specific matching socket gets the segment):
     # a listener bound to 198.18.0.1 wins over the wildcard on the same port, whichever
-    # was configured first; one bound to another address does not see our segments.
+    # was configured first; one bound to another of its addresses does not see our segments.
     check(echo_test(7000, "specific-first") == (True, True),
           "7000: 198.18.0.1:7000=echo serves, not the wildcard discard")
     check(echo_test(7001, "specific-second") == (True, True),
           "7001: 198.18.0.1:7001=echo (given after the wildcard) serves")
     check(echo_test(7002, "other-address") == (True, False),
-          "7002: 198.18.0.99:7002=echo is not ours; the wildcard discard serves (data ACKed, not echoed)")
+          "7002: 198.18.0.99:7002=echo is bound to another VIP; the wildcard discard serves (data ACKed, not echoed)")
 
 
 # ---- SYN queue ----------------------------------------------------------------------------------------------

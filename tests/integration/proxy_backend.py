@@ -7,14 +7,18 @@ import sys
 import threading
 
 
-def serve(conn):
+def serve(conn, greeting=b""):
     with conn:
-        while True:
-            data = conn.recv(65536)
-            if not data:
-                break
-            conn.sendall(data)
-        conn.shutdown(socket.SHUT_WR)
+        try:
+            conn.sendall(greeting)
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                conn.sendall(data)
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:  # a probe that closed at once, or a reset
+            pass
 
 
 def main():

@@ -26,6 +26,11 @@ expect_rejected() {
 
 expect_rejected bad-address 'address' --config "$TT_CONF" --eal "$EAL" --address 300.1.1.1/24
 expect_rejected bad-listen-port 'listen' --config "$TT_CONF" --eal "$EAL" --listen 70000=echo
+# VIPs: a listener on an address tcpterm does not own, an address twice.
+expect_rejected listen-not-ours 'listen' --config "$TT_CONF" --eal "$EAL" \
+  --address 198.18.0.1/24 --address 198.18.0.10/24 --listen 198.18.0.11:80=http
+expect_rejected address-twice 'address' --config "$TT_CONF" --eal "$EAL" \
+  --address 198.18.0.1/24 --address 198.18.0.1/32
 
 # Unknown key in the INI file: the default config with one bogus key put
 # before the first section, so it is a top-level key.
@@ -61,6 +66,12 @@ pool_conf pool-retries 'backend = 198.18.1.2:80' 'retries = many'
 expect_rejected pool-retries 'pool\.web\.retries' --config "$TT_WORK/pool-retries.conf" --eal "$EAL"
 pool_conf pool-table 'backend = 198.18.1.2:80' 'table_size = 65536'
 expect_rejected pool-table 'pool\.web\.table_size' --config "$TT_WORK/pool-table.conf" --eal "$EAL"
+pool_conf pool-proxy-protocol 'backend = 198.18.1.2:80' 'proxy_protocol = v3'
+expect_rejected pool-proxy-protocol 'pool\.web\.proxy_protocol' --config "$TT_WORK/pool-proxy-protocol.conf" --eal "$EAL"
+pool_conf pool-health-check 'backend = 198.18.1.2:80' 'health_check = udp'
+expect_rejected pool-health-check 'pool\.web\.health_check' --config "$TT_WORK/pool-health-check.conf" --eal "$EAL"
+pool_conf pool-check-timeout 'backend = 198.18.1.2:80' 'health_check = tcp' 'check_interval = 500' 'check_timeout = 600'
+expect_rejected pool-check-timeout 'pool\.web\.check_timeout' --config "$TT_WORK/pool-check-timeout.conf" --eal "$EAL"
 pool_conf pool-ok 'backend = 198.18.1.2:80'
 expect_rejected pool-flag 'pool\.web\.algorithm' --config "$TT_WORK/pool-ok.conf" --eal "$EAL" --pool.web.algorithm=fastest
 expect_rejected listen-unknown-pool 'listen pool' --config "$TT_WORK/pool-ok.conf" --eal "$EAL" --listen 8080=proxy,pool=nope

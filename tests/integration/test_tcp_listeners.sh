@@ -10,7 +10,7 @@ export TT_PREFIX
 export TT_ROOT_NETNS=/proc/$$/ns/net
 
 topo_up
-start_tcpterm \
+start_tcpterm --address 198.18.0.1/24 --address 198.18.0.99/24 \
   --listen 8000=hold,backlog=2 \
   --listen 8001=hold,backlog=2,abort_on_overflow=true \
   --listen "9000=echo,allow=198.18.0.128/25" \

@@ -48,6 +48,64 @@ TEST_CASE("LISTEN: a specific address wins over the wildcard on the same port", 
     CHECK_FALSE(h.engine->add_listener(tcp::Listener{0, 80}));  // the same binding twice
 }
 
+TEST_CASE("listener index: specific beats wildcard whatever the order; other ports and "
+          "addresses miss", "[tcp][listen][vip]") {
+    constexpr uint32_t kVip1 = 0xC6120001, kVip2 = 0xC612000A, kVip3 = 0xC612000B;
+    tcp::ListenerIndex idx;
+    CHECK(idx.add(kVip1, 80, 0));
+    CHECK(idx.add(0, 80, 1));
+    CHECK(idx.add(kVip2, 80, 2));
+    CHECK(idx.add(kVip2, 443, 3));
+    CHECK(idx.add(0, 65535, 4));
+    CHECK_FALSE(idx.add(kVip2, 80, 5));  // taken
+    CHECK_FALSE(idx.add(0, 80, 5));
+    CHECK(idx.find(kVip1, 80) == 0);
+    CHECK(idx.find(kVip2, 80) == 2);
+    CHECK(idx.find(kVip3, 80) == 1);        // no binding of its own: the wildcard
+    CHECK(idx.find(kVip2, 443) == 3);
+    CHECK(idx.find(kVip1, 443) == tcp::ListenerIndex::kNone);  // bound to another VIP only
+    CHECK(idx.find(kVip1, 81) == tcp::ListenerIndex::kNone);
+    CHECK(idx.find(kVip3, 65535) == 4);
+    CHECK(idx.find(kVip3, 0) == tcp::ListenerIndex::kNone);
+
+    tcp::ListenerIndex full;
+    for (uint16_t i = 0; i < tcp::ListenerIndex::kMax; ++i)
+        CHECK(full.add(0, static_cast<uint16_t>(1000 + i), i));
+    CHECK_FALSE(full.add(0, 2000, 99));
+    CHECK(full.find(kVip1, 1000 + tcp::ListenerIndex::kMax - 1) == tcp::ListenerIndex::kMax - 1);
+}
+
+TEST_CASE("LISTEN: two VIPs on one port reach their own listeners; a VIP without one on the "
+          "port is reset", "[tcp][listen][vip]") {
+    constexpr uint32_t kVip1 = 0xC6120001, kVip2 = 0xC612000A, kVip3 = 0xC612000B;
+    EngineHarness h;
+    RecordingService one, two;
+    h.listen(80, &one, kVip1);
+    h.listen(80, &two, kVip2);
+    for (auto [vip, port] : {std::pair{kVip1, uint16_t{40001}}, std::pair{kVip2, uint16_t{40002}}}) {
+        auto syn = syn_from(port);
+        syn.dst = vip;
+        h.deliver(syn);
+        Sent synack = h.pop();
+        CHECK(synack.has(kSyn));
+        CHECK(synack.has(kAck));
+        CHECK(synack.key.laddr == vip);  // answered from the address asked for
+        auto ack = third_ack(syn, synack);
+        h.deliver(ack);
+    }
+    REQUIRE(one.conn != nullptr);
+    REQUIRE(two.conn != nullptr);
+    CHECK(one.conn->key.laddr == kVip1);
+    CHECK(two.conn->key.laddr == kVip2);
+
+    auto stray = syn_from(40003);
+    stray.dst = kVip3;
+    h.deliver(stray);
+    Sent rst = h.pop();
+    CHECK(rst.has(kRst));
+    CHECK(h.counters.TCPNoListener == 1);
+}
+
 TEST_CASE("LISTEN: peers outside the allowed prefixes get RST, or nothing", "[tcp][listen]") {
     for (bool rst : {true, false}) {
         EngineHarness h;

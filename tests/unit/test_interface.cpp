@@ -37,9 +37,11 @@ struct Fixture {
     Capture sink;
     net::InterfaceConfig config;
     std::unique_ptr<net::Interface> iface;
-    explicit Fixture(uint32_t gateway = 0) {
+    explicit Fixture(uint32_t gateway = 0, net::Ipv4Prefix vip = {}) {
         config.mac = kOurMac;
-        config.address = {kOurIp, 24};
+        config.addresses.add({kOurIp, 24});
+        if (vip.addr)
+            config.addresses.add(vip);
         config.gateway = gateway;
         iface = std::make_unique<net::Interface>(config, counters, sink, test_pool());
     }
@@ -257,6 +259,93 @@ TEST_CASE("icmp: echo request gets an echo reply with valid checksums", "[net][i
     CHECK(rte_ipv4_cksum(rip) == 0);
     CHECK(rte_raw_cksum(ricmp, icmp_len) == 0xffff);
     CHECK(rte_be_to_cpu_16(ricmp->icmp_ident) == 7);
+}
+
+// VIPs: every owned address answers ARP and ping and takes TCP; others not.
+constexpr uint32_t kVip = 0xC612000A;       // 198.18.0.10, on the primary's /24
+constexpr uint32_t kHostVip = 0xC6130505;   // 198.19.5.5/32, a subnet of its own
+
+rte_mbuf* echo_request(uint32_t dst) {
+    SegmentSpec spec;
+    spec.dst = dst;
+    rte_mbuf* m = tcp_frame(spec);
+    rte_ipv4_hdr* ip = ip_of(m);
+    ip->next_proto_id = IPPROTO_ICMP;
+    auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
+    icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+    icmp->icmp_code = 0;
+    icmp->icmp_cksum = 0;
+    icmp->icmp_cksum = ~rte_raw_cksum(icmp, rte_be_to_cpu_16(ip->total_length) - 20);
+    refresh_ip_checksum(m);
+    return m;
+}
+
+TEST_CASE("vip: address set ownership, on-link subnets and broadcasts", "[net][vip]") {
+    net::AddressSet set;
+    CHECK(set.add({kOurIp, 24}));
+    CHECK(set.add({kHostVip, 32}));
+    CHECK_FALSE(set.add({kOurIp, 16}));  // the same address twice
+    CHECK(set.size() == 2);
+    CHECK(set.primary().addr == kOurIp);
+    CHECK(set.owns(kHostVip));
+    CHECK_FALSE(set.owns(kPeerIp));
+    REQUIRE(set.on_link(kPeerIp));
+    CHECK(set.on_link(kPeerIp)->addr == kOurIp);
+    CHECK(set.on_link(kHostVip)->addr == kHostVip);
+    CHECK_FALSE(set.on_link(0xC6130506));
+    CHECK(set.is_subnet_broadcast(0xC61200FF));
+    CHECK_FALSE(set.is_subnet_broadcast(0xC613FFFF));  // a /32 has none
+    CHECK_FALSE(set.is_subnet_broadcast(0x0A0000FF));  // not our subnet
+    for (uint32_t i = 0; set.size() < net::AddressSet::kMax; ++i)
+        CHECK(set.add({0x0A000001 + i, 32}));
+    CHECK_FALSE(set.add({0x0B000001, 32}));
+}
+
+TEST_CASE("vip: ARP for each owned address is answered from that address; others not",
+          "[net][vip][arp]") {
+    Fixture f(0, {kHostVip, 32});
+    for (uint32_t vip : {kOurIp, kHostVip}) {
+        f.input(arp_frame(RTE_ARP_OP_REQUEST, kPeerIp, vip));
+        REQUIRE(f.sink.frames.size() == 1);
+        auto* arp = reinterpret_cast<rte_arp_hdr*>(rte_pktmbuf_mtod(f.sink.frames[0], rte_ether_hdr*) + 1);
+        CHECK(rte_be_to_cpu_16(arp->arp_opcode) == RTE_ARP_OP_REPLY);
+        CHECK(rte_be_to_cpu_32(arp->arp_data.arp_sip) == vip);
+        CHECK(rte_is_same_ether_addr(&arp->arp_data.arp_sha, &kOurMac));
+        rte_pktmbuf_free(f.sink.frames[0]);
+        f.sink.frames.clear();
+    }
+    f.input(arp_frame(RTE_ARP_OP_REQUEST, kPeerIp, kVip));  // on our subnet, not ours
+    f.input(arp_frame(RTE_ARP_OP_REQUEST, kHostVip, kOurIp));  // "from" one of ours
+    CHECK(f.sink.frames.empty());
+    CHECK(f.counters.ArpOutReplies == 2);
+    CHECK(f.counters.ArpIgnored == 2);
+}
+
+TEST_CASE("vip: TCP to any owned address is handed up with that destination; ping answered "
+          "from it", "[net][vip][ipv4]") {
+    Fixture f(0, {kVip, 24});
+    SegmentSpec spec;
+    spec.dst = kVip;
+    net::Ipv4Datagram d;
+    rte_mbuf* m = tcp_frame(spec);
+    REQUIRE(f.input(m, &d));
+    CHECK(d.dst == kVip);
+    rte_pktmbuf_free(m);
+
+    spec.dst = kVip + 1;  // on the subnet, not ours
+    CHECK_FALSE(f.input(tcp_frame(spec)));
+    CHECK(f.counters.IpInAddrErrors == 1);
+    spec.dst = kOurIp;
+    spec.src = kVip;  // our own address as a source: martian
+    CHECK_FALSE(f.input(tcp_frame(spec)));
+    CHECK(f.counters.IpInMartians == 1);
+
+    CHECK_FALSE(f.input(echo_request(kVip)));
+    REQUIRE(f.sink.frames.size() == 1);
+    rte_ipv4_hdr* rip = ip_of(f.sink.frames[0]);
+    CHECK(rte_be_to_cpu_32(rip->src_addr) == kVip);
+    CHECK(rte_be_to_cpu_32(rip->dst_addr) == kPeerIp);
+    CHECK(f.counters.IcmpOutEchoReps == 1);
 }
 
 TEST_CASE("checksum: software TCP checksum matches the verifier", "[net][checksum]") {

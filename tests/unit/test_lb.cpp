@@ -281,3 +281,120 @@ TEST_CASE("Pool: wrr spreads by weight through a pool", "[lb]") {
     CHECK(count[0] == 300);
     CHECK(count[1] == 100);
 }
+
+// Runtime commands (/tcpterm/backend_set): parsing, then their effect on the
+// picks of every algorithm, the health they freeze, and one log line each.
+TEST_CASE("backend_set: commands parse; malformed ones do not", "[lb][admin]") {
+    auto c = app::parse_backend_command("web,198.18.1.1:80,weight=7");
+    REQUIRE(c);
+    CHECK(c->pool == "web");
+    CHECK(c->addr == 0xC6120101u);
+    CHECK(c->port == 80);
+    CHECK(c->action == app::BackendCommand::Action::Weight);
+    CHECK(c->weight == 7);
+    CHECK(app::parse_backend_command("web,198.18.1.1:80,drain")->action == app::BackendCommand::Action::Drain);
+    CHECK(app::parse_backend_command("web,198.18.1.1:80,disable")->action == app::BackendCommand::Action::Disable);
+    CHECK(app::parse_backend_command("web,198.18.1.1:80,enable")->action == app::BackendCommand::Action::Enable);
+    CHECK(app::parse_backend_command("web,198.18.1.1:80,weight=0")->weight == 0);
+    for (const char* bad : {"", "web", "web,198.18.1.1:80", "web,198.18.1.1:80,", ",198.18.1.1:80,drain",
+                            "web,198.18.1.1,drain", "web,198.18.1.1:0,drain", "web,198.18.1.1:65536,drain",
+                            "web,198.18.1:80,drain", "web,198.18.1.1:80,weight=1001", "web,198.18.1.1:80,weight=",
+                            "web,198.18.1.1:80,weight=x", "web,198.18.1.1:80,stop", "web,198.18.1.1:80,drain,x"})
+        CHECK_FALSE(app::parse_backend_command(bad));
+}
+
+namespace {
+// Lines written to a temporary log so far.
+std::vector<std::string> lines_of(std::FILE* log) {
+    std::fflush(log);
+    std::rewind(log);
+    std::vector<std::string> out;
+    char buf[512];
+    while (std::fgets(buf, sizeof(buf), log))
+        out.emplace_back(buf);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("backend_set: a drained or disabled backend gets no new connection under any algorithm; "
+          "enable brings it back", "[lb][admin]") {
+    for (auto algorithm : {app::LbAlgorithm::Maglev, app::LbAlgorithm::Maglev4Tuple, app::LbAlgorithm::Wrr,
+                           app::LbAlgorithm::LeastConn}) {
+        app::LoadBalancer lb({pool_spec(algorithm, 3)}, 1);
+        app::PoolWorker& w = *lb.worker_side("web", 0);
+        std::FILE* log = std::tmpfile();
+        auto picks = [&] {
+            std::set<uint16_t> seen;
+            for (uint32_t a = 0; a < 300; ++a)
+                seen.insert(w.pick(client(0x0A000000 + a, static_cast<uint16_t>(1000 + a)), {}));
+            return seen;
+        };
+        REQUIRE(picks() == std::set<uint16_t>{0, 1, 2});
+        app::BackendView after;
+        REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.1:80,drain"), log, &after));
+        CHECK(after.admin == app::AdminState::Drain);
+        CHECK(picks() == std::set<uint16_t>{0, 2});
+        REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.2:80,disable"), log));
+        CHECK(picks() == std::set<uint16_t>{0});
+        // A retry never lands on them either, even with every other one tried.
+        CHECK(w.pick(client(0x0A000001, 1), std::vector<uint16_t>{0}) == 0);
+        REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.1:80,enable"), log));
+        REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.2:80,enable"), log));
+        CHECK(picks() == std::set<uint16_t>{0, 1, 2});
+        // Nothing changes, nothing is logged: one line per change.
+        REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.2:80,enable"), log));
+        CHECK(lines_of(log).size() == 4);
+        CHECK_FALSE(lb.apply(*app::parse_backend_command("web,198.18.1.9:80,drain"), log));
+        CHECK_FALSE(lb.apply(*app::parse_backend_command("other,198.18.1.1:80,drain"), log));
+        std::fclose(log);
+    }
+}
+
+TEST_CASE("backend_set: weight changes a backend's share; weight 0 takes it out", "[lb][admin]") {
+    app::LoadBalancer lb({pool_spec(app::LbAlgorithm::Wrr, 2)}, 1);
+    std::FILE* log = std::tmpfile();
+    REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.0:80,weight=3"), log));
+    std::map<uint16_t, int> count;
+    for (int i = 0; i < 400; ++i)
+        ++count[lb.worker_side("web", 0)->pick(client(0x0A000003, static_cast<uint16_t>(i)), {})];
+    CHECK(count[0] == 300);
+    CHECK(count[1] == 100);
+    CHECK(lb.view(0)[0].weight == 3);
+    REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.0:80,weight=0"), log));
+    for (int i = 0; i < 50; ++i)
+        REQUIRE(lb.worker_side("web", 0)->pick(client(0x0A000003, static_cast<uint16_t>(i)), {}) == 1);
+    auto lines = lines_of(log);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0] == "tcpterm: pool web backend 198.18.1.0:80 weight 3 (was 1)\n");
+    std::fclose(log);
+}
+
+TEST_CASE("backend_set: a drain is logged once more when its last connection ends; a disabled "
+          "backend's failures do not mark it down", "[lb][admin]") {
+    app::LoadBalancer lb({pool_spec(app::LbAlgorithm::Wrr, 2)}, 1);
+    app::PoolWorker& w = *lb.worker_side("web", 0);
+    std::FILE* log = std::tmpfile();
+    w.connect_started(0);
+    w.connected(0);  // one open connection
+    REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.0:80,drain"), log));
+    lb.tick(1'000'000, log);
+    REQUIRE(lines_of(log).size() == 1);
+    CHECK(lines_of(log)[0] ==
+          "tcpterm: pool web backend 198.18.1.0:80 drain (was enabled): no new connections, open ones "
+          "finish, 1 open connections\n");
+    w.closed(0);
+    lb.tick(1'100'000, log);
+    lb.tick(1'200'000, log);
+    REQUIRE(lines_of(log).size() == 2);
+    CHECK(lines_of(log)[1] == "tcpterm: pool web backend 198.18.1.0:80 drained: no connections left\n");
+
+    REQUIRE(lb.apply(*app::parse_backend_command("web,198.18.1.1:80,disable"), log));
+    for (int i = 0; i < 4; ++i) {  // fall is 2
+        w.connect_started(1);
+        w.connect_failed(1, true);
+    }
+    lb.tick(1'300'000, log);
+    CHECK(lb.pool(0).is_up(1));
+    CHECK(lines_of(log).size() == 3);
+    std::fclose(log);
+}

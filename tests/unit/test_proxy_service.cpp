@@ -324,3 +324,28 @@ TEST_CASE("proxy: bytes pass without a copy: the client's segments go on to the 
     CHECK(client->recvq.bytes == 0);
     CHECK(client->recvq.mbufs == 0);
 }
+
+TEST_CASE("proxy: a pool's PROXY protocol header reaches the backend before any client byte",
+          "[proxy][proxy_protocol]") {
+    auto [version, header] = GENERATE(
+        std::pair{app::ProxyProtocol::V1, std::string("PROXY TCP4 198.18.0.2 198.18.0.1 40000 8080\r\n")},
+        std::pair{app::ProxyProtocol::V2,
+                  std::string("\r\n\r\n\0\r\nQUIT\n\x21\x11\0\x0c"
+                              "\xc6\x12\0\x02\xc6\x12\0\x01\x9c\x40\x1f\x90",
+                              28)});
+    app::PoolSpec pool = one_backend_pool();
+    pool.proxy_protocol = version;
+    Spliced s(EngineHarness::default_config(), pool);
+    s.h.deliver(s.from_client(kAck | kPsh, 101, "early"));  // held until the backend answers
+    s.h.sent.clear();
+    s.backend_accepts();
+    std::string to_backend;
+    while (!s.h.nothing_sent()) {
+        Sent seg = s.h.pop();
+        if (seg.key.raddr == kBackend)
+            to_backend += seg.payload;
+    }
+    CHECK(to_backend == header + "early");
+    // The header is not the client's: the backend's byte counter has "early" only.
+    CHECK(s.lb.view(0)[0].sum.bytes_to_backend == 5);
+}

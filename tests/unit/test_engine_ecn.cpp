@@ -163,6 +163,27 @@ TEST_CASE("ESTABLISHED (ECN): ECE halves cwnd once per window; the next new data
     CHECK(saw_cwr);
 }
 
+TEST_CASE("ESTABLISHED (ECN): under BBR, ECE still halves the window once per window (RFC 3168 "
+          "§6.1.2), never below four segments; loss alone leaves BBR's ssthresh alone",
+          "[tcp][ecn][bbr]") {
+    tcp::EngineConfig bbr = EngineHarness::default_config();
+    bbr.congestion = tcp::CongestionAlgorithm::Bbr;
+    EcnConnection c(bbr);
+    tcp::Tcb& t = *c.svc.conn;
+    REQUIRE(t.cc_ops->algorithm() == tcp::CongestionAlgorithm::Bbr);
+    c.service_sends(4 * t.snd_mss);
+    while (!c.h.nothing_sent())
+        c.h.pop();
+    uint32_t before = t.cc.cwnd;
+    c.h.deliver(c.ack(t.snd_una.v + t.snd_mss, kEce));
+    CHECK(c.h.counters.TCPECNCwndReduced == 1);
+    CHECK(t.cc.cwnd <= std::max<uint32_t>(before / 2, 4u * t.snd_mss) + t.snd_mss);
+    CHECK(t.cc.cwnd >= 4u * t.snd_mss);
+    CHECK(t.cc.ssthresh == UINT32_MAX);
+    c.h.deliver(c.ack(t.snd_una.v + t.snd_mss, kEce));  // same window: no second cut
+    CHECK(c.h.counters.TCPECNCwndReduced == 1);
+}
+
 TEST_CASE("SYN_SENT (ECN): tcp.ecn=on asks with ECE and CWR; a SYN-ACK with ECE agrees; a "
           "retransmitted SYN asks no more (RFC 3168 §6.1.1)", "[tcp][ecn][active]") {
     tcp::EngineConfig cfg = EngineHarness::default_config();

@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
             mss = config.mss_clamp;
         engine.mss = static_cast<uint16_t>(mss);
         engine.tx_chains = port.tx_chains;
+        engine.tso_max = port.tso_max;
         engine.isn_key = random_key();
         engine.ts_key = random_key();
         engine.cookie_key = random_key();  // one for the appliance: any worker checks any cookie
@@ -193,11 +194,12 @@ int main(int argc, char** argv) {
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(mac, sizeof(mac), &port.mac);
         std::printf("tcpterm: port %u (%s) MAC %s MTU %u MSS %u, checksum offload rx %s tx %s, "
-                    "zero-copy tx %s\n",
+                    "zero-copy tx %s, tso %s\n",
                     config.port_id, port.driver.c_str(), mac, port.mtu, mss,
                     port.rx_checksum ? "on" : "off",
                     port.tx_offloads.tcp ? "on" : "off (software)",
-                    port.tx_chains ? "on (mbuf chains)" : "off (the port sends no chains)");
+                    port.tx_chains ? "on (mbuf chains)" : "off (the port sends no chains)",
+                    port.tso_max ? "on" : "off");
         if (worker_count > 1)
             std::printf("tcpterm: %u workers, flow steering %s\n", worker_count,
                         port.hardware_steering

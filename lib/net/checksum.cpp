@@ -14,6 +14,16 @@ void finish_tx_checksums(rte_mbuf* m, const ChecksumOffloads& offloads) {
         ip->hdr_checksum = rte_ipv4_cksum(ip);
     if (ip->next_proto_id == IPPROTO_TCP) {
         auto* tcp = reinterpret_cast<rte_tcp_hdr*>(reinterpret_cast<uint8_t*>(ip) + m->l3_len);
+        if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+            // TSO (the engine only builds such frames when the port segments):
+            // the port fills every segment's checksums from the pseudo-header
+            // without the length, and the IPv4 header's.
+            flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IP_CKSUM;
+            ip->hdr_checksum = 0;
+            tcp->cksum = rte_ipv4_phdr_cksum(ip, flags);
+            m->ol_flags |= flags;
+            return;
+        }
         if (offloads.tcp) {
             flags |= RTE_MBUF_F_TX_TCP_CKSUM;
             tcp->cksum = rte_ipv4_phdr_cksum(ip, flags);

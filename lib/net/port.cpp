@@ -55,6 +55,17 @@ PortInfo start_port(const PortSettings& s) {
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
         info.tx_chains = true;
     }
+    // TCP segmentation offload, where the port also takes chains and fills
+    // both checksums (the engine then sends up to 64 KB in one frame).
+    uint64_t tso = RTE_ETH_TX_OFFLOAD_TCP_TSO;
+    // (Not where a frame may hold fewer than 40 buffers: a 64 KB chain of
+    // send-queue references needs that many.)
+    bool enough_segments = dev.tx_desc_lim.nb_seg_max == 0 || dev.tx_desc_lim.nb_seg_max >= 40;
+    if ((dev.tx_offload_capa & tso) && info.tx_chains && info.tx_offloads.tcp && info.tx_offloads.ipv4 &&
+        enough_segments) {
+        conf.txmode.offloads |= tso;
+        info.tso_max = 65535 - 120;  // the IPv4 total length, less headers and options
+    }
     // RSS with our key and RETA only where the device can do exactly that.
     bool want_rss = s.queues > 1 && s.steering;
     uint8_t key[FlowSteering::kKeyLen];

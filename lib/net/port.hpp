@@ -34,6 +34,7 @@ struct PortInfo {
     ChecksumOffloads tx_offloads;  // what we enabled
     bool rx_checksum = false;      // RX IPv4/TCP checksum offload enabled
     bool tx_chains = false;        // RTE_ETH_TX_OFFLOAD_MULTI_SEGS enabled
+    uint32_t tso_max = 0;          // TCP_TSO enabled: payload bytes per frame; 0 if not
     // The NIC hashes with our symmetric key and RETA, so every flow arrives
     // on its owner's queue; false means software steering is needed.
     bool hardware_steering = false;

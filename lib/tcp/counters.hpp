@@ -111,7 +111,8 @@ namespace tcpterm::tcp {
     X(TCPTimeWaitOverflow, "connections closed without TIME_WAIT because its table was full") \
     X(CurrTimeWait, "TIME_WAIT entries now (gauge)")                                     \
     X(TCPTimeWaitRstIgnored, "RSTs ignored in TIME_WAIT (RFC 1337)")                     \
-    X(TCPSendAllocFail, "segments not sent because no mbuf was free")
+    X(TCPSendAllocFail, "segments not sent because no mbuf was free")                     \
+    X(TCPTSOFrames, "frames the port segments (TSO); OutSegs counts their segments")
 
 struct Counters {
 #define TCPTERM_DECLARE(name, help) uint64_t name = 0;

@@ -172,6 +172,7 @@ private:
     // engine_output.cpp: deciding what to send and building segments
     void output(Tcb& t);
     void send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags);
+    uint32_t tso_burst(const Tcb& t, uint32_t mss) const;
     // Builds and sends one segment; returns where len payload bytes go, or
     // nullptr (counted) when no mbuf was free. ecn is the IPv4 ECN field.
     uint8_t* emit(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,

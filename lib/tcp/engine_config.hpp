@@ -19,6 +19,10 @@ struct EngineConfig {
     // carry their payload by reference to the send queue's mbufs (zero
     // copy, retransmissions too) instead of a copy.
     bool tx_chains = false;
+    // The port segments TCP (RTE_ETH_TX_OFFLOAD_TCP_TSO, with chains): one
+    // frame may carry up to this many payload bytes, cut at the MSS by the
+    // port. 0: one segment per frame.
+    uint32_t tso_max = 0;
     uint32_t rcvbuf = 256 * 1024;        // bytes we accept ahead of the service, at first
     // Autotuning grows a connection's receive buffer up to this (Linux's
     // tcp_rmem[2]) when its service reads fast; 0 or rcvbuf: fixed.

@@ -72,6 +72,18 @@ void write_headers(rte_mbuf* m, uint8_t* p, const FlowKey& key, uint16_t ip_id, 
 // tiny segments spliced through) a copy is cheaper too.
 constexpr uint32_t kZeroCopyMinPayload = 256;
 constexpr uint16_t kZeroCopyMaxSegments = 8;
+// A TSO frame's chain: 64 KB in send-queue buffers of 2 KB or more, or
+// fewer bytes in smaller ones.
+constexpr uint16_t kTsoMaxSegments = 40;
+
+// How many payload bytes one frame may carry: one segment, or with TSO
+// (not under TCP-AO, whose MAC covers each segment) as much as the port
+// takes in whole segments.
+uint32_t Engine::tso_burst(const Tcb& t, uint32_t mss) const {
+    if (config_.tso_max < 2 * mss || !config_.tx_chains || t.ao)
+        return mss;
+    return config_.tso_max / mss * mss;
+}
 
 uint8_t Engine::sack_room(const Tcb& t, uint32_t len) const {
     if (!t.sack_ok || (!t.dsack_pending && t.ooo.empty()))
@@ -193,7 +205,12 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
     rte_mbuf* by_reference = nullptr;
     uint32_t offset = static_cast<uint32_t>(seq - t.snd_una);
     if (len >= kZeroCopyMinPayload && config_.tx_chains && !t.ao)
-        by_reference = t.sendq.reference(offset, len, pool_, kZeroCopyMaxSegments);
+        by_reference = t.sendq.reference(offset, len, pool_,
+                                         len > t.snd_mss ? kTsoMaxSegments : kZeroCopyMaxSegments);
+    if (len > t.snd_mss && !by_reference) {  // a TSO frame fits no single buffer
+        ++counters_.TCPSendAllocFail;
+        return;
+    }
     rte_mbuf* m = nullptr;
     uint8_t* payload = emit(t.key, seq, t.rcv_nxt, flags, window, opt_buf, opt_len, len, &m, ecn,
                             t.ip_id++, by_reference);
@@ -201,6 +218,13 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
         return;
     if (len > 0 && !by_reference)
         t.sendq.copy_out(offset, len, payload);
+    uint32_t seg_mss = len > t.snd_mss ? effective_mss(t) : len;
+    if (len > t.snd_mss) {  // a TSO frame: the port cuts it at seg_mss
+        m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+        m->tso_segsz = static_cast<uint16_t>(seg_mss);
+        ++counters_.TCPTSOFrames;
+        counters_.OutSegs += (len + seg_mss - 1) / seg_mss - 1;  // emit counted one
+    }
     if (t.ao)  // last: the MAC covers the header, options and payload
         ao_sign(t, m, seq, flags, static_cast<uint16_t>(kTcpLen + ao_at));
     if (flags & kAck) {
@@ -209,12 +233,19 @@ void Engine::send_segment(Tcb& t, Seq seq, uint32_t len, uint8_t flags) {
     }
     Seq end = seq + len + ((flags & kSyn) ? 1 : 0) + ((flags & kFin) ? 1 : 0);
     if (end > t.snd_max) {
-        if (!(flags & kSyn)) {  // new sequence space: a record on the scoreboard
-            bool idle = t.sb.empty();
-            t.sb.sent(t.snd_max, static_cast<uint32_t>(end - t.snd_max) - ((flags & kFin) ? 1 : 0),
-                      (flags & kFin) != 0, now_);
-            if (!t.sb.empty())
-                t.rate.on_sent(t.sb.back(), now_, idle);
+        if (!(flags & kSyn)) {  // new sequence space: a record on the scoreboard per segment
+            uint32_t bytes = static_cast<uint32_t>(end - t.snd_max) - ((flags & kFin) ? 1 : 0);
+            Seq at = t.snd_max;
+            do {
+                uint32_t piece = seg_mss > 0 ? std::min(bytes, seg_mss) : bytes;
+                bool last = piece == bytes;
+                bool idle = t.sb.empty();
+                t.sb.sent(at, piece, last && (flags & kFin) != 0, now_);
+                if (!t.sb.empty())
+                    t.rate.on_sent(t.sb.back(), now_, idle);
+                at += piece;
+                bytes -= piece;
+            } while (bytes > 0);
         }
         t.snd_max = end;
     }
@@ -250,7 +281,9 @@ void Engine::output(Tcb& t) {
         uint32_t peer_room = t.snd_wnd > flight ? t.snd_wnd - flight : 0;
         uint32_t cwnd_room = t.cc.cwnd > pipe ? t.cc.cwnd - pipe : 0;
         uint32_t mss = effective_mss(t);
-        uint32_t len = std::min({avail, peer_room, cwnd_room, mss});
+        uint32_t len = std::min({avail, peer_room, cwnd_room, tso_burst(t, mss)});
+        if (len > mss)
+            len -= len % mss;  // whole segments in a TSO frame; a short tail goes alone
         bool fin = t.fin_queued && t.snd_nxt + len == t.fin_seq;
         if (len == 0 && !fin)
             break;

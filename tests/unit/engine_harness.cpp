@@ -1,3 +1,4 @@
+#include <cstring>
 #include "engine_harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -90,43 +91,43 @@ void EngineHarness::advance_ms(uint64_t ms) {
 }
 
 void EngineHarness::send_datagram(rte_mbuf* m) {
-    if (m->nb_segs > 1) {  // headers, then payload by reference: read it as the wire would
+    uint16_t tso_segsz = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? m->tso_segsz : 0;
+    if (m->nb_segs > 1) {  // headers, then payload by reference
         CHECK(rte_pktmbuf_data_len(m) == m->l3_len + m->l4_len);
-        rte_mbuf* flat = rte_pktmbuf_alloc(test_pool());
-        REQUIRE(flat);
-        auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(flat, static_cast<uint16_t>(m->pkt_len)));
-        REQUIRE(out);
-        REQUIRE(rte_pktmbuf_read(m, 0, m->pkt_len, out) != nullptr);
-        flat->l3_len = m->l3_len;
-        flat->l4_len = m->l4_len;
         ++chained_sent;
-        rte_pktmbuf_free(m);
-        m = flat;
     }
-    auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
+    CHECK(m->l3_len == 20);
+    // The datagram as the wire would carry it, in one piece.
+    std::vector<uint8_t> wire(m->pkt_len);
+    const void* at = rte_pktmbuf_read(m, 0, m->pkt_len, wire.data());
+    REQUIRE(at != nullptr);
+    if (at != wire.data())
+        memcpy(wire.data(), at, wire.size());
+    uint8_t l4_len = m->l4_len;
+    rte_pktmbuf_free(m);
+    auto* ip = reinterpret_cast<rte_ipv4_hdr*>(wire.data());
     auto* th = reinterpret_cast<rte_tcp_hdr*>(ip + 1);
     // The engine leaves checksums to the interface; fill them as it would.
     th->cksum = 0;
     th->cksum = rte_ipv4_udptcp_cksum(ip, th);
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     Sent s;
+    s.tso_segsz = tso_segsz;
     s.key = {rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_32(ip->src_addr),
              rte_be_to_cpu_16(th->dst_port), rte_be_to_cpu_16(th->src_port)};
     s.seq = tcp::Seq(rte_be_to_cpu_32(th->sent_seq));
     s.ack = tcp::Seq(rte_be_to_cpu_32(th->recv_ack));
     s.flags = th->tcp_flags;
     s.ip_ecn = ip->type_of_service & 3;
-    const auto* bytes = reinterpret_cast<const uint8_t*>(ip);
-    s.datagram.assign(bytes, bytes + rte_be_to_cpu_16(ip->total_length));
+    size_t total = rte_be_to_cpu_16(ip->total_length);
+    REQUIRE(total == wire.size());
+    s.datagram = wire;
     s.window = rte_be_to_cpu_16(th->rx_win);
     size_t hlen = (th->data_off >> 4) * 4;
     REQUIRE(tcp::parse_options(reinterpret_cast<uint8_t*>(th + 1), hlen - 20, s.opts));
-    size_t total = rte_be_to_cpu_16(ip->total_length);
     s.payload.assign(reinterpret_cast<char*>(th) + hlen, total - 20 - hlen);
-    CHECK(m->l3_len == 20);
-    CHECK(m->l4_len == hlen);
+    CHECK(l4_len == hlen);
     sent.push_back(std::move(s));
-    rte_pktmbuf_free(m);
 }
 
 Sent EngineHarness::pop() {

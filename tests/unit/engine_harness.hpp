@@ -30,6 +30,7 @@ struct Sent {
     std::string payload;
     uint8_t ip_ecn = 0;  // ECN field of the IPv4 header (RFC 3168)
     std::vector<uint8_t> datagram;  // the whole IPv4 datagram, for MAC checks
+    uint16_t tso_segsz = 0;  // a TSO frame: the port cuts its payload into pieces of this
     bool has(uint8_t f) const { return (flags & f) != 0; }
 };
 

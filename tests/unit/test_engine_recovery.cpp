@@ -512,3 +512,31 @@ TEST_CASE("zero copy: on a port that takes chains a segment's payload goes by re
     CHECK(d.drain().size() == 2);
     CHECK(d.h.chained_sent == 0);
 }
+
+TEST_CASE("TSO: where the port segments, one frame carries whole segments up to its limit, cut "
+          "at the MSS; the scoreboard still keeps one record per segment for SACK and RACK",
+          "[tcp][recovery][tso]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.tso_max = 65535 - 120;
+    Sender c(cfg);
+    c.write(10 * c.mss + 100);
+    auto out = c.drain();
+    REQUIRE(out.size() == 1);  // the initial window of ten, in one frame (the tail waits for cwnd)
+    CHECK(out[0].payload.size() == 10 * c.mss);
+    CHECK(out[0].tso_segsz == c.mss);
+    CHECK(c.t->sb.size() == 10);
+    CHECK(c.h.counters.TCPTSOFrames == 1);
+    CHECK(c.h.counters.OutSegs >= 10);
+    // Segments 0-3 lost: the SACKs above them make RACK resend segment 0 alone first.
+    auto again = c.answer(c.sack(0, {{4, 7}}));
+    bool resent = false;
+    for (const auto& s : again)
+        resent = resent || (s.seq.v == c.seg(0) && s.payload.size() == c.mss && s.tso_segsz == 0);
+    CHECK(resent);
+
+    tcp::EngineConfig no_tso = EngineHarness::default_config();
+    Sender d(no_tso);
+    d.write(4 * d.mss);
+    CHECK(d.drain().size() == 4);
+    CHECK(d.h.counters.TCPTSOFrames == 0);
+}

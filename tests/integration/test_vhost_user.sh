@@ -54,10 +54,14 @@ trap vh_exit EXIT
 
 # 1. tcpgen owns the vhost-user socket (net_vhost is the server by default)
 # and waits up to 10 s for tcpterm to answer ARP. One lcore on core 0.
+# On a busy machine a side can be descheduled long enough for its ring to
+# fill and a SYN or SYN-ACK to be dropped (the client resends after 1 s, 3 s):
+# each client gets 8 s, and 8 s after the run to finish (the drain ends as
+# soon as every client is done).
 log "starting tcpgen on net_vhost ($SOCK): flood $FLOOD_RATE pps, $CLIENTS_RATE clients/s, $DURATION s"
 "$TCPGEN" --eal "--lcores=0@0 --no-huge -m 512 --no-pci --no-shconf --file-prefix $GEN_PREFIX --vdev=net_vhost0,iface=$SOCK,queues=1" \
   --client-address 198.18.0.2/24 --flood-rate "$FLOOD_RATE" --clients-rate "$CLIENTS_RATE" \
-  --duration "$DURATION" --hold-after -q --json "$GEN_JSON" >"$GEN_LOG" 2>&1 &
+  --duration "$DURATION" --timeout-ms 8000 --drain-ms 8000 --hold-after -q --json "$GEN_JSON" >"$GEN_LOG" 2>&1 &
 GEN_PID=$!
 for _ in $(seq 100); do [[ -S "$SOCK" ]] && break; tt_alive "$GEN_PID" || break; sleep 0.1; done
 [[ -S "$SOCK" ]] || { cat "$GEN_LOG"; fail "tcpgen did not create the vhost-user socket"; }

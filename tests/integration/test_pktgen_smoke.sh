@@ -75,7 +75,7 @@ def csum_ok(b):
 
 flood = ipaddress.ip_network("198.18.128.0/17")
 n = syn_only = in_prefix = to_target = good_csum = 0
-srcs, ports, seqs = set(), set(), set()
+srcs, ports, seqs, payloads = set(), set(), set(), set()
 with open(sys.argv[1], "rb") as f:
     f.read(24)
     while True:
@@ -97,10 +97,12 @@ with open(sys.argv[1], "rb") as f:
         pseudo = ip[12:20] + struct.pack("!BBH", 0, 6, len(tcp))
         good_csum += csum_ok(ip) and csum_ok(pseudo + tcp)
         srcs.add(src); ports.add(sport); seqs.add(seq)
-print(n, syn_only, in_prefix, to_target, good_csum, len(srcs), len(ports), len(seqs))
+        payloads.add(len(tcp) - (tcp[12] >> 4) * 4)
+print(n, syn_only, in_prefix, to_target, good_csum, len(srcs), len(ports), len(seqs),
+      max(payloads) if payloads else -1)
 EOF
-read -r frames syn_only in_prefix to_target good_csum n_src n_port n_seq <"$TT_WORK/pcap.txt"
-log "pcap: $frames frames, $syn_only SYN only, $in_prefix from 198.18.128.0/17, $to_target to 198.18.0.1:80, $good_csum good checksums; $n_src sources, $n_port source ports, $n_seq ISNs"
+read -r frames syn_only in_prefix to_target good_csum n_src n_port n_seq payload <"$TT_WORK/pcap.txt"
+log "pcap: $frames frames, $syn_only SYN only, $in_prefix from 198.18.128.0/17, $to_target to 198.18.0.1:80, $good_csum good checksums; $n_src sources, $n_port source ports, $n_seq ISNs; TCP payload up to $payload bytes"
 assert_gt "$frames" 1000 "frames pktgen sent in a second"
 assert_eq "$frames" "$syn_only" "frames that are TCP with only SYN set"
 assert_eq "$frames" "$in_prefix" "frames from the spoofed prefix 198.18.128.0/17"
@@ -109,6 +111,9 @@ assert_eq "$frames" "$good_csum" "frames with good IPv4 and TCP checksums"
 assert_gt "$n_src" 1000 "distinct source addresses"
 assert_gt "$n_port" 1000 "distinct source ports"
 assert_gt "$n_seq" 1000 "distinct ISNs"
+# pktgen's smallest frame is 64 bytes with the FCS, and it fills it with
+# TCP payload: its SYNs carry 6 bytes of data (and no options). No more.
+assert_lt "$payload" 7 "largest TCP payload of a SYN (pktgen fills its 60-byte frame with 6)"
 
 # ---- 2. the flood against tcpterm over memif --------------------------------
 SOCK="$TT_WORK/memif.sock"

@@ -14,6 +14,12 @@
 #   memif-arp64k   the same with --arp.entries 65536: every SYN-ACK goes out.
 #   memif-paced    as memif-arp64k, flood paced at PACED_PCT % of the rate
 #                  memif-arp64k reached (the server not saturated).
+#   vhost-max      as memif-arp64k, but tcpterm drives DPDK's virtio PMD:
+#                  net_virtio_user in tcpterm, net_vhost in tcpgen, joined by
+#                  a vhost-user socket (tcpgen owns it, so it starts first;
+#                  tcpterm's TCP checksums go out as virtio offload and the
+#                  vhost side completes them).
+#   vhost-paced    as vhost-max, flood paced at PACED_PCT % of vhost-max's rate.
 #   afp-cal        af_packet on a veth pair in namespaces tg-app/tg-cli: a short
 #                  unpaced run against tcpterm to find the rate the path takes
 #                  (only when AFP_RATE=auto); the side-by-side rate is AFP_PCT %
@@ -44,7 +50,8 @@
 #   AFP_RATE=auto         af_packet flood rate in pps, or auto (calibrate)
 #   AFP_PCT=60            with AFP_RATE=auto: % of the calibrated rate
 #   PACED_PCT=50          memif-paced rate, % of memif-arp64k's
-#   CASES="memif-arp1024 memif-arp64k memif-paced afp-tcpterm afp-linux-sc1 afp-linux-sc2 afp-lockout"
+#   VHOST_QUEUE_SIZE=256  ring size of tcpterm's virtio_user port (up to 1024)
+#   CASES="memif-arp1024 memif-arp64k memif-paced vhost-max vhost-paced afp-tcpterm afp-linux-sc1 afp-linux-sc2 afp-lockout"
 #   FLOOD_RATE_LOCKOUT=20000
 #   BUILD=build           build dir; SKIP_BUILD=1 uses the binaries as they are
 set -euo pipefail
@@ -55,8 +62,9 @@ DURATION=${DURATION:-8}
 CLIENTS_RATE=${CLIENTS_RATE:-200}
 AFP_RATE=${AFP_RATE:-auto}
 PACED_PCT=${PACED_PCT:-50}
+VHOST_QUEUE_SIZE=${VHOST_QUEUE_SIZE:-256}   # virtio_user ring size (256: the PMD default)
 AFP_PCT=${AFP_PCT:-60}
-CASES=${CASES:-memif-arp1024 memif-arp64k memif-paced afp-tcpterm afp-linux-sc1 afp-linux-sc2 afp-lockout}
+CASES=${CASES:-memif-arp1024 memif-arp64k memif-paced vhost-max vhost-paced afp-tcpterm afp-linux-sc1 afp-linux-sc2 afp-lockout}
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
 TCPTERM="$BUILD/app/tcpterm"
@@ -67,6 +75,7 @@ APP_IF=tg-app0
 CLI_IF=tg-cli0
 PFX="tg-flood-$$"
 SOCK="/tmp/$PFX.memif.sock"
+VHOST_SOCK="/tmp/$PFX.vhost.sock"
 OUT_DIR="$ROOT/bench/results"
 OUT_JSON="$OUT_DIR/syn_flood.json"
 FLOOD_PREFIX=198.18.128.0/17
@@ -107,7 +116,7 @@ cleanup() {
   stop_pid "$SERVER_PID" INT
   stop_pid "$GEN_PID" INT
   topology_down
-  rm -rf "/var/run/dpdk/$PFX-srv" "/var/run/dpdk/$PFX-gen" "$SOCK" "$TMP"
+  rm -rf "/var/run/dpdk/$PFX-srv" "/var/run/dpdk/$PFX-gen" "$SOCK" "$VHOST_SOCK" "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -161,13 +170,18 @@ topology_up() {
 }
 
 # --- one case --------------------------------------------------------------
-# run_case NAME KIND TCPGEN_ARGS... ; KIND: memif | afp-tcpterm | afp-linux
+# run_case NAME KIND TCPGEN_ARGS... ; KIND: memif | vhost | afp-tcpterm | afp-linux
 # Server arguments come from SERVER_EXTRA (array). Results land in $TMP/NAME.*
 SERVER_EXTRA=()
 
-start_tcpterm() {  # start_tcpterm NAME memif|afp
+start_tcpterm() {  # start_tcpterm NAME memif|vhost|afp|afp-onlink
   local name=$1 kind=$2
-  if [[ $kind == memif ]]; then
+  if [[ $kind == vhost ]]; then
+    # --no-huge memory is a memfd, which virtio_user shares with the vhost
+    # side (no hugepages, no --single-file-segments needed).
+    "$TCPTERM" --eal "--lcores=0@0,1@1 --no-huge -m 512 --no-pci --no-shconf --file-prefix $PFX-srv --vdev=net_virtio_user0,path=$VHOST_SOCK,queues=1,queue_size=$VHOST_QUEUE_SIZE" \
+      --address 198.18.0.1/16 --listen 80=http "${SERVER_EXTRA[@]}" >"$TMP/$name.server.log" 2>&1 &
+  elif [[ $kind == memif ]]; then
     rm -f "$SOCK"
     "$TCPTERM" --eal "--lcores=0@0,1@1 --no-huge -m 512 --no-pci --file-prefix $PFX-srv --vdev=net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
       --address 198.18.0.1/16 --listen 80=http "${SERVER_EXTRA[@]}" >"$TMP/$name.server.log" 2>&1 &
@@ -261,6 +275,12 @@ run_case() {
     start_tcpterm "$name" memif
     gen_eal="--lcores=0@0 --no-huge -m 512 --no-pci --file-prefix $PFX-gen --vdev=net_memif0,role=client,socket=$SOCK,socket-abstract=no"
     ;;
+  vhost)
+    # tcpgen's net_vhost is the vhost-user server: it starts below, and
+    # tcpterm after it (tcpgen waits up to 10 s for tcpterm's ARP reply).
+    rm -f "$VHOST_SOCK"
+    gen_eal="--lcores=0@0 --no-huge -m 512 --no-pci --no-shconf --file-prefix $PFX-gen --vdev=net_vhost0,iface=$VHOST_SOCK,queues=1"
+    ;;
   afp-tcpterm)
     start_tcpterm "$name" afp
     gen_eal="--lcores=0@0 --no-huge -m 512 --no-pci --file-prefix $PFX-gen --vdev=net_af_packet0,iface=$CLI_IF"
@@ -278,6 +298,12 @@ run_case() {
   "${ns_exec[@]}" "$TCPGEN" --eal "$gen_eal" --duration "$DURATION" --clients-rate "$CLIENTS_RATE" \
     --hold-after -q --json "$TMP/$name.tcpgen.json" "$@" >"$TMP/$name.tcpgen.log" 2>&1 &
   GEN_PID=$!
+  if [[ $kind == vhost ]]; then
+    for _ in $(seq 100); do [[ -S "$VHOST_SOCK" ]] && break; sleep 0.1; done
+    start_tcpterm "$name" vhost
+    rss_kb "$SERVER_PID"   # tcpterm was not running at the sample above
+    rss_before=$RSS_KB rss_samples="$RSS_KB"
+  fi
   # Wait quietly for tcpgen to finish (it then holds the port without
   # polling), sampling the server's RSS once a second.
   local t
@@ -311,8 +337,8 @@ run_case() {
   fi
   stop_pid "$GEN_PID" INT
   GEN_PID=""
-  rm -rf "/var/run/dpdk/$PFX-srv" "/var/run/dpdk/$PFX-gen" "$SOCK"
-  grep -v '^EAL\|^TELEMETRY' "$TMP/$name.tcpgen.log" | sed 's/^/  /'
+  rm -rf "/var/run/dpdk/$PFX-srv" "/var/run/dpdk/$PFX-gen" "$SOCK" "$VHOST_SOCK"
+  grep -v '^EAL\|^TELEMETRY\|^VHOST_CONFIG\|csum will be done' "$TMP/$name.tcpgen.log" | sed 's/^/  /'
   echo "$kind" >"$TMP/$name.kind"
   echo "$*" >"$TMP/$name.args"
   echo "${SERVER_EXTRA[*]:-}" >"$TMP/$name.server_args"
@@ -379,17 +405,23 @@ if has_case memif-arp1024; then
   run_case memif-arp1024 memif --flood-rate max
   ran+=(memif-arp1024)
 fi
-if has_case memif-arp64k || has_case memif-paced; then
+# max_and_paced KIND MAX_CASE PACED_CASE: the unpaced case (tcpterm with a
+# 64k ARP table), then, if asked for, the same paced at PACED_PCT % of the
+# rate the unpaced one reached.
+max_and_paced() {
+  local kind=$1 max=$2 paced=$3 rate
+  has_case "$max" || has_case "$paced" || return 0
   SERVER_EXTRA=(--arp.entries 65536)
-  run_case memif-arp64k memif --flood-rate max
-  ran+=(memif-arp64k)
-  if has_case memif-paced; then
-    rate=$(( $(reached_rate memif-arp64k) * PACED_PCT / 100 / 1000 * 1000 ))
-    ((rate > 0)) || rate=1000
-    run_case memif-paced memif --flood-rate "$rate"
-    ran+=(memif-paced)
-  fi
-fi
+  run_case "$max" "$kind" --flood-rate max
+  ran+=("$max")
+  has_case "$paced" || return 0
+  rate=$(( $(reached_rate "$max") * PACED_PCT / 100 / 1000 * 1000 ))
+  ((rate > 0)) || rate=1000
+  run_case "$paced" "$kind" --flood-rate "$rate"
+  ran+=("$paced")
+}
+max_and_paced memif memif-arp64k memif-paced
+max_and_paced vhost vhost-max vhost-paced
 
 if has_case afp-tcpterm || has_case afp-linux-sc1 || has_case afp-linux-sc2; then
   topology_up

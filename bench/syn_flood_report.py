@@ -75,9 +75,10 @@ def main():
             "name": name,
             "kind": kind,
             "server": "linux" if kind == "afp-linux" else "tcpterm",
-            "link": "memif" if kind == "memif" else "af_packet/veth",
+            "link": {"memif": "memif", "vhost": "virtio_user/vhost-user"}.get(kind, "af_packet/veth"),
             "scenario": {
                 "memif": "tcpterm 198.18.0.1/16: spoofed prefix on-link, tcpterm ARPs per source",
+                "vhost": "as memif, tcpterm on net_virtio_user, tcpgen on net_vhost (vhost-user socket)",
                 "afp-tcpterm": "tcpterm 198.18.0.1/24 --gateway 198.18.0.2: spoofed prefix routed via tcpgen",
                 "afp-linux": "Linux 198.18.0.1/24, route to the spoofed prefix via 198.18.0.2",
                 "afp-onlink": "after a 3 s flood from the on-link prefix, clients from a new on-link address",

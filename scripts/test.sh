@@ -9,9 +9,12 @@
 #        more with a "# test-timeout: s" line), TESTS="ping curl" to select,
 #        SANITIZE=0 / FUZZ=0 to skip those sections for a quick local run,
 #        FUZZ_SECONDS=s per fuzz target, SANITIZE_TESTS="ping echo")
-# The last line of output is always "N passed, M failed" (unit test cases +
-# integration tests + sanitizer runs + fuzz targets); the exit code is
-# non-zero when M > 0.
+# The last line of output is always "N passed, M failed, K skipped" (unit
+# test cases + integration tests + sanitizer runs + fuzz targets); the exit
+# code is non-zero when M > 0. An integration test that cannot run on this
+# machine for a real missing feature (no pktgen source, ...) prints
+# "SKIP [name]: reason" and exits 77 (lib.sh's skip); it is counted as skipped,
+# never as passed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,14 +26,17 @@ LOGS="$BUILD/test-logs"   # build.log, unit.xml, one log per integration test
 
 passed=0
 failed=0
+skipped=0
 failed_names=()
+skipped_names=()
 
 finish() {
   trap - EXIT
   # Safety net: whatever a test left behind is removed before we report.
   cleanup_leftovers >/dev/null 2>&1 || true
+  if ((skipped > 0)); then echo "skipped: ${skipped_names[*]}"; fi
   if ((failed > 0)); then echo "failed: ${failed_names[*]}"; fi
-  echo "$passed passed, $failed failed"
+  echo "$passed passed, $failed failed, $skipped skipped"
   exit $((failed > 0))
 }
 # If the runner itself dies (set -e, Ctrl-C), still clean up and print the
@@ -166,6 +172,11 @@ run_integration_test() {
   if ((rc == 0)); then
     echo "PASS $label ($((SECONDS - start)) s)"
     record PASS "$label"
+  elif ((rc == 77)); then
+    # lib.sh's skip: the test printed "SKIP [name]: reason".
+    echo "SKIP $label: $(sed -n 's/^SKIP \[[^]]*\]: //p' "$log" | tail -n 1)"
+    skipped=$((skipped + 1))
+    skipped_names+=("$label")
   else
     ((rc != 124)) || echo "    (timed out after $limit s)"
     echo "FAIL $label (exit $rc, $((SECONDS - start)) s); last lines of $log:"

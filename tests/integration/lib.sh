@@ -11,6 +11,8 @@
 #   TT_CONF    config file (default: config/tcpterm.conf)
 #   TT_EAL     EAL args without --file-prefix (a unique prefix is appended)
 #   TT_APP_NS / TT_CLI_NS   namespace names (default tt-app / tt-cli)
+#   TT_NETNS=0 start tcpterm in the caller's namespace (for ports that need
+#              no interface: net_virtio_user, net_memif over a unix socket)
 #   TT_KEEP=1  keep the work dir (logs, downloaded files) for debugging
 set -euo pipefail
 
@@ -41,6 +43,9 @@ TT_TOPO=0
 
 log()  { echo "[$TT_NAME] $*"; }
 fail() { echo "FAIL [$TT_NAME]: $*" >&2; exit 1; }
+# skip REASON: the test cannot run here for a real missing feature (not for a
+# failure): scripts/test.sh counts exit code 77 as skipped and shows REASON.
+skip() { echo "SKIP [$TT_NAME]: $*"; exit 77; }
 
 # ---- assertions: each prints what was expected and what was seen ----------
 assert_eq() {  # expected actual what
@@ -93,8 +98,8 @@ tt_alive() {
 }
 
 # ---- tcpterm ----------------------------------------------------------------
-# start_tcpterm [tcpterm args...]: runs tcpterm in the appliance namespace in
-# the background (stdout+stderr to $TT_LOG) and waits up to 20 s for the
+# start_tcpterm [tcpterm args...]: runs tcpterm in the appliance namespace
+# (none with TT_NETNS=0) in the background (stdout+stderr to $TT_LOG) and waits up to 20 s for the
 # "tcpterm: ready" line. Fails with the log if tcpterm dies or is not ready.
 start_tcpterm() {
   [[ -x "$TCPTERM" ]] || fail "tcpterm binary not found at $TCPTERM (build first)"
@@ -103,7 +108,9 @@ start_tcpterm() {
   log "starting: $TCPTERM --config $TT_CONF --eal '$TT_EAL --file-prefix $TT_PREFIX' $*"
   # stdbuf: stdout is a file here, so make sure "ready" is not stuck in a
   # stdio buffer. ip netns exec and stdbuf both exec, so $! is tcpterm itself.
-  ip netns exec "$TT_APP_NS" stdbuf -oL -eL "$TCPTERM" --config "$TT_CONF" \
+  local ns_exec=(ip netns exec "$TT_APP_NS")
+  [[ "${TT_NETNS:-1}" != 0 ]] || ns_exec=()
+  "${ns_exec[@]}" stdbuf -oL -eL "$TCPTERM" --config "$TT_CONF" \
     --eal "$TT_EAL --file-prefix $TT_PREFIX" "$@" >"$TT_LOG" 2>&1 &
   TT_PID=$!
   local deadline=$((SECONDS + 20)) rc=0

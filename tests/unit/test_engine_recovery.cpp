@@ -515,7 +515,7 @@ TEST_CASE("zero copy: on a port that takes chains a segment's payload goes by re
 
 TEST_CASE("TSO: where the port segments, one frame carries whole segments up to its limit, cut "
           "at the MSS; the scoreboard still keeps one record per segment for SACK and RACK",
-          "[tcp][recovery][tso]") {
+          "[tcp][recovery][tso][stateful]") {
     tcp::EngineConfig cfg = EngineHarness::default_config();
     cfg.tso_max = 65535 - 120;
     Sender c(cfg);

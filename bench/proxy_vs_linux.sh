@@ -14,63 +14,13 @@ THREADS=${THREADS:-1}
 CONNS=${CONNS:-32}
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
-APP_NS=${TT_APP_NS:-tt-app}
-CLI_NS=${TT_CLI_NS:-tt-cli}
 ADDR=198.18.0.1
 BACKEND=198.18.0.2:8088
 URL="http://$ADDR/"
 PREFIX="tt-bench-$$"
 OUT_JSON="$ROOT/bench/results/proxy_vs_linux.json"
 
-if ((EUID != 0)); then echo "proxy_vs_linux.sh: must run as root" >&2; exit 1; fi
-TMP=$(mktemp -d /tmp/tt-proxy-bench.XXXXXX)
-chmod 755 "$TMP"
-PIDS=()
-
-cleanup() {
-  set +e
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  "$ROOT/scripts/topology.sh" down
-  rm -rf "/var/run/dpdk/$PREFIX" "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-cli() { ip netns exec "$CLI_NS" "$@"; }
-
-# nginx_conf NAME BODY: a minimal nginx.conf in $TMP/NAME whose http block is BODY.
-nginx_conf() {
-  mkdir -p "$TMP/$1"
-  cat >"$TMP/$1/nginx.conf" <<EOC
-daemon off;
-worker_processes 1;
-pid $TMP/$1/nginx.pid;
-error_log $TMP/$1/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    server_tokens off;
-    keepalive_requests 100000000;
-    default_type text/plain;
-    client_body_temp_path $TMP/$1/client_body;
-    proxy_temp_path $TMP/$1/proxy;
-    fastcgi_temp_path $TMP/$1/fastcgi;
-    uwsgi_temp_path $TMP/$1/uwsgi;
-    scgi_temp_path $TMP/$1/scgi;
-    $2
-}
-EOC
-}
-
-wait_200() {
-  for _ in $(seq 200); do
-    [[ "$(cli curl -s -o /dev/null --max-time 1 -w '%{http_code}' "$1" 2>/dev/null)" == 200 ]] && return 0
-    sleep 0.1
-  done
-  echo "no 200 from $1"; cat "$TMP"/*.log "$TMP"/*/error.log 2>/dev/null; exit 1
-}
+source "$ROOT/bench/proxy_lib.sh"
 
 run_wrk() {  # NAME MODE [wrk args]
   local name=$1 mode=$2; shift 2
@@ -82,12 +32,7 @@ run_wrk() {  # NAME MODE [wrk args]
 [[ "${SKIP_BUILD:-0}" == 1 ]] || "$ROOT/scripts/build.sh" "$BUILD"
 "$ROOT/scripts/topology.sh" up
 
-mkdir -p "$TMP/www"
-head -c 612 /dev/zero | tr '\0' x >"$TMP/www/index.html"
-nginx_conf backend "server { listen $BACKEND backlog=4096; root $TMP/www; index index.html; }"
-cli nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf" >"$TMP/backend.log" 2>&1 &
-PIDS+=($!)
-wait_200 "http://$BACKEND/"
+start_backend "$BACKEND"
 
 # tcpterm's proxy service.
 ip netns exec "$APP_NS" "$BUILD/app/tcpterm" --config config/tcpterm.conf \

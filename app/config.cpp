@@ -2,6 +2,7 @@
 
 #include "app/option_values.hpp"
 
+#include "lib/net/ipv4_addr.hpp"
 #include "lib/tcp/listener.hpp"
 
 #include <boost/program_options.hpp>
@@ -218,6 +219,7 @@ po::options_description describe() {
         ("tcp.mem_pressure", s()->default_value("0"), "queued mbufs per worker that start memory pressure: windows stop growing, out-of-order data refused; 0: 3/4 of tcp.mem_high (tcp_mem[1]) (0..4194303)")
         ("tcp.mem_high", s()->default_value("0"), "queued mbufs per worker at which the largest holders are reset; 0: the worker's pool less its RX/TX rings and a reserve (tcp_mem[2]) (0..4194303)")
         ("tcp.timestamps", s()->default_value("true"), "RFC 7323 timestamps (true/false)")
+        ("tcp.tw_reuse", s()->default_value("true"), "a connect of ours may take over a tuple we hold in TIME_WAIT when timestamps make it safe (the peer's last is 1 s old), Linux tcp_tw_reuse = 1 (true/false)")
         ("tcp.sack", s()->default_value("true"), "RFC 2018 SACK-permitted (true/false)")
         ("tcp.ecn", s()->default_value("passive"),
          "RFC 3168 ECN: off, passive (agree when a SYN asks, as Linux tcp_ecn=2) or on (also ask)")
@@ -282,6 +284,14 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens,
         if (!c.addresses.add(*addr))
             bad("address", a, "at most " + std::to_string(net::AddressSet::kMax) + " addresses, each once");
     }
+    // A backend's replies to a source address must reach us: it has to be
+    // one we answer ARP for. Adding it silently would make tcpterm answer for
+    // an address nobody configured, so an operator lists it as an address.
+    for (const PoolSpec& p : c.pools)
+        for (uint32_t s : p.sources)
+            if (!c.addresses.owns(s))
+                bad("pool." + p.name + ".source", net::format_ipv4(s),
+                    "an address tcpterm owns (address = ..., as a VIP)");
     if (vm.count("gateway")) {
         auto gw = net::parse_ipv4(get(vm, "gateway"));
         if (!gw || !c.addresses.on_link(*gw) || c.addresses.owns(*gw))
@@ -331,6 +341,7 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens,
     if (e.mem_low != 0 && e.mem_pressure != 0 && e.mem_low > e.mem_pressure)
         bad("tcp.mem_low", get(vm, "tcp.mem_low"), "at most tcp.mem_pressure (" + get(vm, "tcp.mem_pressure") + ")");
     e.timestamps = parse_bool("tcp.timestamps", get(vm, "tcp.timestamps"));
+    e.tw_reuse = parse_bool("tcp.tw_reuse", get(vm, "tcp.tw_reuse"));
     e.sack = parse_bool("tcp.sack", get(vm, "tcp.sack"));
     std::string ecn = get(vm, "tcp.ecn");
     if (ecn != "off" && ecn != "passive" && ecn != "on")

@@ -277,6 +277,8 @@ int telemetry_pool(const char*, const char* params, rte_tel_data* d) {
         column("bytes_from_backend", [](const BackendView& v) { return v.sum.bytes_from_backend; });
         column("connect_failures", [](const BackendView& v) { return v.sum.connect_failures; });
         column("connect_timeouts", [](const BackendView& v) { return v.sum.connect_timeouts; });
+        column("client_timeouts", [](const BackendView& v) { return v.sum.client_timeouts; });
+        column("server_timeouts", [](const BackendView& v) { return v.sum.server_timeouts; });
         column("checks_passed", [](const BackendView& v) { return v.sum.checks_passed; });
         column("checks_failed", [](const BackendView& v) { return v.sum.checks_failed; });
         column("last_check", [](const BackendView& v) { return v.sum.last_check; });

@@ -14,6 +14,8 @@ PACKAGES=(
   iproute2 ethtool nftables procps coreutils util-linux
   # bench: the Linux side of the side-by-side run
   nginx-light
+  # bench/proxy_vs_linux.sh: the L4 proxies beside tcpterm's (nginx stream, HAProxy mode tcp)
+  libnginx-mod-stream haproxy
   # fuzzing (scripts/fuzz.sh): clang 14, and its runtimes: libFuzzer and
   # the ASan/UBSan runtimes clang links (gcc's come with build-essential)
   clang libclang-rt-14-dev

@@ -104,6 +104,8 @@ BackendView LoadBalancer::view_locked(size_t p, size_t b) const {
         v.sum.bytes_from_backend += read(c.bytes_from_backend);
         v.sum.connect_failures += read(c.connect_failures);
         v.sum.connect_timeouts += read(c.connect_timeouts);
+        v.sum.client_timeouts += read(c.client_timeouts);
+        v.sum.server_timeouts += read(c.server_timeouts);
         v.sum.down_reports += read(c.down_reports);
         v.sum.checks_passed += read(c.checks_passed);
         v.sum.checks_failed += read(c.checks_failed);
@@ -167,11 +169,13 @@ void LoadBalancer::print_summary(std::FILE* out) const {
             std::fprintf(out,
                          "backend %s %s: state %s weight %u connections %" PRIu64 " current %" PRIu64
                          " bytes_to_backend %" PRIu64 " bytes_from_backend %" PRIu64
-                         " connect_failures %" PRIu64 " connect_timeouts %" PRIu64 " checks_passed %" PRIu64
+                         " connect_failures %" PRIu64 " connect_timeouts %" PRIu64 " client_timeouts %" PRIu64
+                         " server_timeouts %" PRIu64 " checks_passed %" PRIu64
                          " checks_failed %" PRIu64 " admin %s\n",
                          pools_[p]->spec().name.c_str(), v.endpoint.c_str(), v.up ? "up" : "down", v.weight,
                          v.sum.connections, v.sum.current, v.sum.bytes_to_backend, v.sum.bytes_from_backend,
-                         v.sum.connect_failures, v.sum.connect_timeouts, v.sum.checks_passed, v.sum.checks_failed,
+                         v.sum.connect_failures, v.sum.connect_timeouts, v.sum.client_timeouts,
+                         v.sum.server_timeouts, v.sum.checks_passed, v.sum.checks_failed,
                          admin_state_name(v.admin));
     std::fflush(out);
 }

@@ -71,6 +71,8 @@ struct BackendCounters {
     uint64_t bytes_from_backend = 0;
     uint64_t connect_failures = 0;  // refused (RST to our SYN)
     uint64_t connect_timeouts = 0;  // no answer within the attempt's share of connect_timeout
+    uint64_t client_timeouts = 0;   // client_timeout (or tunnel_timeout on the client side) ran out
+    uint64_t server_timeouts = 0;   // server_timeout (or tunnel_timeout on the backend side) ran out
     uint64_t down_reports = 0;      // times this worker saw `fall` failures in a row
     // Active health checks (on the one worker that checks this backend).
     uint64_t checks_passed = 0;
@@ -97,6 +99,9 @@ public:
     void closed(uint16_t b) { --counters_[b].current; }
     void sent_to_backend(uint16_t b, size_t n) { counters_[b].bytes_to_backend += n; }
     void received_from_backend(uint16_t b, size_t n) { counters_[b].bytes_from_backend += n; }
+    void idle_timeout(uint16_t b, bool client_side) {
+        ++(client_side ? counters_[b].client_timeouts : counters_[b].server_timeouts);
+    }
     // An active health check's result: rise passes in a row make the
     // verdict up, fall failures in a row down (the control thread acts on
     // a change of verdict).

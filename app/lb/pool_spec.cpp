@@ -1,5 +1,7 @@
 #include "app/lb/pool_spec.hpp"
 
+#include <algorithm>
+
 #include "app/option_values.hpp"
 #include "lib/net/ipv4_addr.hpp"
 
@@ -44,6 +46,25 @@ BackendSpec parse_backend(const std::string& key, const std::string& text) {
     return b;
 }
 
+// "A.B.C.D[,A.B.C.D...]", appended to sources (the key may repeat); whether
+// tcpterm owns them is checked with the addresses (app/config.cpp).
+void parse_sources(const std::string& key, const std::string& text, std::vector<uint32_t>& sources) {
+    size_t start = 0;
+    for (;;) {
+        size_t comma = text.find(',', start);
+        std::string one = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        auto addr = net::parse_ipv4(one);
+        if (!addr || *addr == 0)
+            bad(key, text, "A.B.C.D[,A.B.C.D...], addresses tcpterm owns");
+        if (std::find(sources.begin(), sources.end(), *addr) != sources.end())
+            bad(key, text, "each source address once");
+        sources.push_back(*addr);
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+}
+
 PoolSpec parse_pool(const std::string& name, const std::vector<std::pair<std::string, std::string>>& keys) {
     PoolSpec p;
     p.name = name;
@@ -68,6 +89,22 @@ PoolSpec parse_pool(const std::string& name, const std::vector<std::pair<std::st
                 bad(full, value, "maglev, maglev-4tuple, wrr or leastconn");
         } else if (key == "connect_timeout") {
             p.connect_timeout_ms = parse_uint(full, value, 1, 600000);
+        } else if (key == "client_timeout") {
+            p.client_timeout_ms = parse_uint(full, value, 0, 86400000);
+        } else if (key == "server_timeout") {
+            p.server_timeout_ms = parse_uint(full, value, 0, 86400000);
+        } else if (key == "tunnel_timeout") {
+            p.tunnel_timeout_ms = parse_uint(full, value, 0, 86400000);
+        } else if (key == "source") {
+            parse_sources(full, value, p.sources);
+        } else if (key == "source_ports") {
+            size_t dash = value.find('-');
+            if (dash == std::string::npos)
+                bad(full, value, "LO-HI, ports from 1 to 65535");
+            p.source_port_first = static_cast<uint16_t>(parse_uint(full, value.substr(0, dash), 1, 65535));
+            p.source_port_last = static_cast<uint16_t>(parse_uint(full, value.substr(dash + 1), 1, 65535));
+            if (p.source_port_first > p.source_port_last)
+                bad(full, value, "LO-HI with LO at most HI");
         } else if (key == "retries") {
             p.retries = static_cast<uint32_t>(parse_uint(full, value, 0, kMaxRetries));
         } else if (key == "fall") {
@@ -103,7 +140,7 @@ PoolSpec parse_pool(const std::string& name, const std::vector<std::pair<std::st
             p.check_status = static_cast<uint32_t>(parse_uint(full, value, 100, 599));
         } else {
             bad(full, value,
-                "a pool key: backend, algorithm, connect_timeout, retries, fall, down_time, table_size, "
+                "a pool key: backend, algorithm, connect_timeout, client_timeout, server_timeout, tunnel_timeout, source, source_ports, retries, fall, down_time, table_size, "
                 "proxy_protocol, health_check, check_interval, check_timeout, rise, check_path or check_status");
         }
     }

@@ -42,6 +42,17 @@ struct PoolSpec {
     // The client's whole budget for reaching a backend, retries included
     // (each attempt gets an equal share of what is left).
     uint64_t connect_timeout_ms = 5000;
+    // Idle timeouts as HAProxy names them (0: none). client: the client
+    // side silent this long; server: the backend side; tunnel: either side,
+    // once bytes have gone both ways (it then replaces the other two).
+    uint64_t client_timeout_ms = 0;
+    uint64_t server_timeout_ms = 0;
+    uint64_t tunnel_timeout_ms = 0;
+    // Where backend connections come from: these addresses in turn (each
+    // one tcpterm owns; none: the VIP the client reached) and ports in
+    // source_port_first..last (0: the engine's ephemeral range).
+    std::vector<uint32_t> sources;
+    uint16_t source_port_first = 0, source_port_last = 0;
     uint32_t retries = 3;            // further backends tried after the first
     uint32_t fall = 3;               // consecutive failed connects (or checks) that mark a backend down
     uint64_t down_time_ms = 10000;   // how long passive health keeps it out (nginx fail_timeout)
@@ -66,5 +77,6 @@ BackendSpec parse_backend(const std::string& key, const std::string& text);
 // values in file order. Throws BadValue naming "pool.NAME.KEY".
 PoolSpec parse_pool(const std::string& name, const std::vector<std::pair<std::string, std::string>>& keys);
 bool is_prime(uint32_t n);
+void parse_sources(const std::string& key, const std::string& text, std::vector<uint32_t>& sources);
 
 }  // namespace tcpterm::app

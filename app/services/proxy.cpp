@@ -1,5 +1,6 @@
 #include "app/services/proxy.hpp"
 
+#include <span>
 #include <utility>
 
 namespace tcpterm::app {
@@ -14,6 +15,7 @@ struct Link {
     bool fin_passed = false;   // this side's FIN went on to the partner
     bool connected = false;    // its handshake completed (the client's has)
     bool is_backend = false;
+    bool relayed = false;      // bytes from this side went on to the partner (tunnel once both have)
     uint16_t backend = Pool::kNone;  // both sides: the pool's backend index
     // The client's side: its attempts to reach a backend so far, and when
     // its connect_timeout runs out.
@@ -28,8 +30,11 @@ void ProxyService::on_accept(tcp::Connection client) {
     client.emplace_state<Link>(Link{
         .connected = true,
         .deadline_us = client.now_us() + pool_.pool().spec().connect_timeout_ms * 1000});
-    if (!try_backend(client))
+    if (!try_backend(client)) {
         client.abort();
+        return;
+    }
+    client.set_idle_timeout(pool_.pool().spec().client_timeout_ms * 1000);
 }
 
 // The client's next attempt: a backend it has not tried (while there is
@@ -47,8 +52,14 @@ bool ProxyService::try_backend(tcp::Connection client) {
     link.tried[link.attempts++] = b;
     uint64_t attempts_left = spec.retries + 2u - link.attempts;  // this one included
     const BackendSpec& to = spec.backends[b];
+    // From the pool's source addresses and ports, else from the VIP the
+    // client reached (an ephemeral port).
+    std::span<const uint32_t> sources = spec.sources;
+    if (sources.empty())
+        sources = {&client.key().laddr, 1};
+    tcp::Engine::Source from{sources, spec.source_port_first, spec.source_port_last};
     tcp::Connection backend =
-        client.connect(to.addr, to.port, backend_side_, (link.deadline_us - now) / attempts_left);
+        client.connect(from, to.addr, to.port, backend_side_, (link.deadline_us - now) / attempts_left);
     if (!backend)  // no port or table slot: the client hears a reset
         return false;
     pool_.connect_started(b);
@@ -62,6 +73,7 @@ void ProxyService::BackendSide::on_accept(tcp::Connection backend) {
     Link& l = backend.state<Link>();
     l.connected = true;
     proxy_.pool_.connected(l.backend);
+    backend.set_idle_timeout(proxy_.pool_.pool().spec().server_timeout_ms * 1000);
     if (!l.partner)
         return;
     if (!proxy_.send_proxy_header(backend, l.partner)) {
@@ -105,6 +117,11 @@ void ProxyService::relay(tcp::Connection src) {
             pool_.sent_to_backend(to.backend, n);
         else
             pool_.received_from_backend(from.backend, n);
+        if (n > 0 && !from.relayed) {
+            from.relayed = true;
+            if (to.relayed)
+                enter_tunnel(src, dst);
+        }
         if (!src.recv_front().empty())
             return;  // on_writable(dst) resumes
     }
@@ -118,6 +135,34 @@ void ProxyService::relay(tcp::Connection src) {
         src.close();
         dst.close();
     }
+}
+
+// Both sides have spoken: tunnel_timeout (if set) replaces the client and
+// server timeouts on both, as HAProxy's "timeout tunnel".
+void ProxyService::enter_tunnel(tcp::Connection a, tcp::Connection b) {
+    if (uint64_t ms = pool_.pool().spec().tunnel_timeout_ms) {
+        a.set_idle_timeout(ms * 1000);
+        b.set_idle_timeout(ms * 1000);
+    }
+}
+
+// A side was silent past its timeout: the session ends on both sides, as
+// HAProxy's does on a read timeout: the silent side's read is shut and its
+// FIN passes on, so both peers see a FIN (a side whose unread data would be
+// lost is reset: Engine::close). HAProxy resets only with "option nolinger"
+// or when a write timed out; here a peer that stops acknowledging is the
+// retransmission timer's, which resets it.
+void ProxyService::on_idle_timeout(tcp::Connection c) {
+    Link& link = c.state<Link>();
+    pool_.idle_timeout(link.backend, !link.is_backend);
+    if (tcp::Connection partner = std::exchange(link.partner, {})) {
+        partner.state<Link>().partner = {};
+        if (partner.state<Link>().connected)
+            partner.close();
+        else
+            partner.abort();  // a backend still in its handshake
+    }
+    c.close();
 }
 
 void ProxyService::on_closed(tcp::Connection c, tcp::CloseReason reason) {

@@ -8,7 +8,9 @@
 // other side's send queue) and with back-pressure (what the other side's send
 // queue cannot take stays unread, which closes this side's window), a FIN is
 // passed on as a half-close, and a reset or a failed backend resets the other
-// side. A pool with proxy_protocol = v1|v2 starts each backend connection
+// side. The pool's client_timeout and server_timeout bound each side's
+// silence, tunnel_timeout both once bytes have gone both ways; on expiry
+// both sides are closed (on_idle_timeout). A pool with proxy_protocol = v1|v2 starts each backend connection
 // with that PROXY protocol header (app/lb/proxy_header.hpp). Replies from the backend hash back to this worker (the engine's port
 // filter), so a pair never crosses cores.
 #pragma once
@@ -29,6 +31,7 @@ public:
     void on_data(tcp::Connection c) override { relay(c); }
     void on_writable(tcp::Connection c) override;
     void on_peer_shutdown(tcp::Connection c) override { relay(c); }
+    void on_idle_timeout(tcp::Connection c) override;
     void on_closed(tcp::Connection c, tcp::CloseReason reason) override;
 
 private:
@@ -40,6 +43,7 @@ private:
         void on_data(tcp::Connection c) override { proxy_.on_data(c); }
         void on_writable(tcp::Connection c) override { proxy_.on_writable(c); }
         void on_peer_shutdown(tcp::Connection c) override { proxy_.on_peer_shutdown(c); }
+        void on_idle_timeout(tcp::Connection c) override { proxy_.on_idle_timeout(c); }
         void on_closed(tcp::Connection c, tcp::CloseReason r) override { proxy_.on_closed(c, r); }
 
     private:
@@ -55,6 +59,7 @@ private:
     // Moves what fits from src's receive queue to its partner; passes the
     // FIN on once src's data is all through; closes both when both are done.
     void relay(tcp::Connection src);
+    void enter_tunnel(tcp::Connection a, tcp::Connection b);
 
     PoolWorker& pool_;
     BackendSide backend_side_{*this};

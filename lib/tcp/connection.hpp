@@ -56,6 +56,11 @@ public:
     void close() const { engine_->close(*tcb_); }
     // RST now, queues discarded.
     void abort() const { engine_->abort(*tcb_); }
+    // Idle timeout of this connection (0: its listener's): the service hears
+    // on_idle_timeout after timeout_us without a segment from the peer while
+    // nothing is in flight (a peer that stops acknowledging is the
+    // retransmission timer's, a closed window the persist timer's).
+    void set_idle_timeout(uint64_t timeout_us) const { engine_->set_idle_timeout(*tcb_, timeout_us); }
 
     // --- what a service may know ----------------------------------------------
     // Addresses and ports, host byte order.
@@ -69,6 +74,12 @@ public:
     // 0). Empty when no port or table slot is free.
     Connection connect(uint32_t raddr, uint16_t rport, Service& service, uint64_t timeout_us = 0) const {
         Tcb* t = engine_->connect(tcb_->key.laddr, raddr, rport, &service, 0, engine_->now_us(), timeout_us);
+        return t ? Connection(*engine_, *t) : Connection();
+    }
+    // The same from a source pool (Engine::Source: addresses in turn, a port range).
+    Connection connect(const Engine::Source& from, uint32_t raddr, uint16_t rport, Service& service,
+                       uint64_t timeout_us = 0) const {
+        Tcb* t = engine_->connect(from, raddr, rport, &service, engine_->now_us(), timeout_us);
         return t ? Connection(*engine_, *t) : Connection();
     }
     // The time of the segment or timer being handled (the engine's clock).

@@ -107,7 +107,8 @@ namespace tcpterm::tcp {
     X(TCPTimeWaitEntered, "connections that entered TIME_WAIT")                          \
     X(TCPEndDeferred, "connections whose end waited for their service to read what they had received") \
     X(TCPTimeWaitExpired, "TIME_WAIT entries that ended after 2MSL")                     \
-    X(TWRecycled, "TIME_WAIT entries reused by a new SYN")                               \
+    X(TWRecycled, "TIME_WAIT entries reused by a new SYN: the peer's, or our connect's (tcp.tw_reuse)") \
+    X(PAWSActive, "SYN-ACKs older than the TIME_WAIT entry a connect reused (PAWS, dropped)") \
     X(TCPTimeWaitOverflow, "connections closed without TIME_WAIT because its table was full") \
     X(CurrTimeWait, "TIME_WAIT entries now (gauge)")                                     \
     X(TCPTimeWaitRstIgnored, "RSTs ignored in TIME_WAIT (RFC 1337)")                     \

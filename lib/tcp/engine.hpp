@@ -55,6 +55,16 @@ public:
     // with Timeout); 0 leaves it to tcp.syn_retries.
     Tcb* connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* service,
                  uint16_t lport, uint64_t now_us, uint64_t timeout_us = 0);
+    // The same from one of several local addresses (taken in turn, the next
+    // one when an address has no port left) and a port range of the
+    // caller's (first 0: the engine's ephemeral range): a proxy's source
+    // pool toward its backends.
+    struct Source {
+        std::span<const uint32_t> addrs;
+        uint16_t port_first = 0, port_last = 0;
+    };
+    Tcb* connect(const Source& from, uint32_t raddr, uint16_t rport, Service* service, uint64_t now_us,
+                 uint64_t timeout_us = 0);
 
     // --- packet path -------------------------------------------------------
     // Takes a TCP datagram (data at the IPv4 header) and owns it from here.
@@ -88,6 +98,10 @@ public:
     void close(Tcb& c);
     // RST now, queues discarded (like SO_LINGER 0).
     void abort(Tcb& c);
+    // The service's idle timeout for c (0: back to its listener's): after
+    // that long without a segment from the peer while nothing is in flight,
+    // the service hears on_idle_timeout instead of the engine resetting c.
+    void set_idle_timeout(Tcb& c, uint64_t timeout_us);
 
     // --- inspection ----------------------------------------------------------
     Tcb* find(const FlowKey& key) const;
@@ -165,7 +179,9 @@ private:
     bool accept_cookie(Listener& l, Segment& s);
 
     // engine_connect.cpp: active open (SYN_SENT)
-    uint16_t pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport);
+    uint16_t pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport, uint16_t first = 0,
+                             uint16_t last = 0);
+    bool time_wait_reusable(const TimeWaitEntry& tw) const;
     void negotiate_active(Tcb& t, const Segment& s);
     void syn_sent_input(Tcb& t, Segment& s);
 
@@ -321,6 +337,7 @@ private:
     size_t shutdown_next_ = 0;   // the first TCB slot shutdown_all has not reached
     uint8_t rcv_wscale_ = 0;     // what we offer, from rcvbuf
     uint32_t next_ephemeral_ = 0;
+    uint32_t next_source_ = 0;    // Source::addrs taken in turn
     std::function<bool(const FlowKey&)> port_filter_;
     uint64_t challenge_second_ = 0;
     uint32_t challenge_budget_ = 0;  // challenge ACKs left this second

@@ -56,6 +56,9 @@ struct EngineConfig {
     uint32_t syn_retries = 6;            // active open: SYN retransmissions (Linux default)
     uint16_t ephemeral_first = 32768;    // RFC 6056 range for our own connections
     uint16_t ephemeral_last = 60999;
+    // Our own connect may take over a tuple we hold in TIME_WAIT when
+    // timestamps make it safe (Linux tcp_tw_reuse = 1; see engine_connect.cpp).
+    bool tw_reuse = true;
     uint32_t data_retries = 15;          // like Linux tcp_retries2
     // Connections their service has closed (orphans): aborted after this
     // many unanswered retransmissions or window probes (Linux's

@@ -1,5 +1,6 @@
 // Active open (RFC 9293 §3.10.1 OPEN, §3.10.7.3 SYN-SENT), simultaneous open,
-// and ephemeral port selection (RFC 6056).
+// ephemeral port selection (RFC 6056) and the reuse of our own TIME_WAIT
+// tuples by a new connect (tcp.tw_reuse, as Linux's tcp_tw_reuse).
 #include <algorithm>
 
 #include <rte_mbuf.h>
@@ -19,15 +20,21 @@ struct PortHashInput {
 // RFC 6056 §3.3.3 (Algorithm 3, simple hash-based): each destination gets its
 // own secret starting offset, and a shared counter moves it along, so ports
 // are hard to guess yet a tuple is not reused soon. A port is taken only if
-// its 4-tuple is free in the connection table and in TIME_WAIT.
-uint16_t Engine::pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport) {
-    uint32_t first = config_.ephemeral_first, count = config_.ephemeral_last - first + 1;
+// its 4-tuple is free in the connection table and in TIME_WAIT (or its
+// TIME_WAIT entry may be reused). first..last: the caller's range, else
+// (first 0) the engine's.
+uint16_t Engine::pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport, uint16_t first_port,
+                                 uint16_t last_port) {
+    uint32_t first = first_port ? first_port : config_.ephemeral_first;
+    uint32_t count = (first_port ? last_port : config_.ephemeral_last) - first + 1;
     PortHashInput in{laddr, raddr, rport, 0};
     uint32_t offset = static_cast<uint32_t>(siphash24(config_.isn_key, &in, sizeof(in)) >> 32);
     for (uint32_t i = 0; i < count; ++i) {
         uint16_t port = static_cast<uint16_t>(first + (offset + next_ephemeral_ + i) % count);
         FlowKey key{raddr, laddr, rport, port};
-        if (find(key) || time_wait_.find(key))
+        if (find(key))
+            continue;
+        if (const TimeWaitEntry* tw = time_wait_.find(key); tw && !time_wait_reusable(*tw))
             continue;
         if (port_filter_ && !port_filter_(key))
             continue;
@@ -35,6 +42,41 @@ uint16_t Engine::pick_local_port(uint32_t laddr, uint32_t raddr, uint16_t rport)
         return port;
     }
     return 0;
+}
+
+// A tuple we hold in TIME_WAIT may carry a new connection of ours when the
+// old one cannot be mistaken for it (RFC 6191 §2 from the other end; Linux
+// tcp_twsk_unique with tcp_tw_reuse = 1):
+//  - the old connection had timestamps, so PAWS on the new one drops its
+//    old segments: their TSval is below the new SYN-ACK's (and, until that
+//    comes, below the old TS.Recent the new connection starts with);
+//  - the peer's last timestamp is at least 1 s old, so that a peer clock of
+//    at least 1 tick per second has moved past it (RFC 7323 §5.4's lower
+//    bound on the TSval clock), and our own TSval for the tuple (the same
+//    offset, a later time) is above everything the old connection sent;
+//  - the new ISS is above the old SND.NXT (connect: + 64 KiB, as Linux),
+//    so that none of our old segments falls into the peer's new window.
+// Without timestamps, TIME_WAIT runs its 2 MSL.
+bool Engine::time_wait_reusable(const TimeWaitEntry& tw) const {
+    uint32_t now_ms = static_cast<uint32_t>(now_ / 1000);
+    return config_.tw_reuse && config_.timestamps && tw.ts_ok && now_ms - tw.ts_recent_ms >= 1000;
+}
+
+Tcb* Engine::connect(const Source& from, uint32_t raddr, uint16_t rport, Service* service, uint64_t now_us,
+                     uint64_t timeout_us) {
+    now_ = now_us;
+    if (stopping_)
+        return nullptr;
+    size_t n = from.addrs.size();
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t laddr = from.addrs[(next_source_ + i) % n];
+        if (uint16_t lport = pick_local_port(laddr, raddr, rport, from.port_first, from.port_last)) {
+            next_source_ += static_cast<uint32_t>(i + 1);  // the next connect starts at the next address
+            return connect(laddr, raddr, rport, service, lport, now_us, timeout_us);
+        }
+    }
+    ++counters_.TCPNoEphemeralPort;
+    return nullptr;
 }
 
 Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* service,
@@ -49,9 +91,20 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
         return nullptr;
     }
     FlowKey key{raddr, laddr, rport, lport};
-    if (time_wait_.find(key)) {
-        ++counters_.TCPNoEphemeralPort;
-        return nullptr;
+    // A TIME_WAIT tuple: taken over when it may be (time_wait_reusable).
+    bool recycled = false;
+    Seq old_snd_nxt;
+    uint32_t old_ts_recent = 0;
+    if (TimeWaitEntry* tw = time_wait_.find(key)) {
+        if (!time_wait_reusable(*tw)) {
+            ++counters_.TCPNoEphemeralPort;
+            return nullptr;
+        }
+        recycled = true;
+        old_snd_nxt = tw->snd_nxt;
+        old_ts_recent = tw->ts_recent;
+        ++counters_.TWRecycled;
+        end_time_wait(*tw);
     }
     Tcb* t = allocate(key);
     if (!t) {
@@ -60,7 +113,9 @@ Tcb* Engine::connect(uint32_t laddr, uint32_t raddr, uint16_t rport, Service* se
     }
     t->service = service;
     t->accepted = true;  // the service owns it from the start: it will hear on_closed
-    t->iss = Seq(make_isn(key));
+    t->iss = recycled ? old_snd_nxt + 65535 + 2 : Seq(make_isn(key));
+    t->tw_recycled = recycled;
+    t->ts_recent = old_ts_recent;  // PAWS for the SYN-ACK (syn_sent_input)
     t->snd_una = t->iss;
     t->snd_nxt = t->iss;
     t->snd_max = t->iss;
@@ -136,6 +191,13 @@ void Engine::syn_sent_input(Tcb& t, Segment& s) {
     // fourth: SYN.
     if (!s.has(kSyn)) {
         drop(s, &Counters::TCPSynSentIgnored);
+        return;
+    }
+    // On a tuple taken over from TIME_WAIT, a SYN-ACK with a TSval older
+    // than the old connection's last is a duplicate of the old incarnation
+    // (RFC 7323 §5.3 PAWS; Linux's PAWSActive).
+    if (t.tw_recycled && s.opts.has_timestamps && static_cast<int32_t>(s.opts.ts_val - t.ts_recent) < 0) {
+        drop(s, &Counters::PAWSActive);
         return;
     }
     negotiate_active(t, s);

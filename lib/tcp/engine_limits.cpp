@@ -74,7 +74,18 @@ bool Engine::orphan_gave_up(const Tcb& t, uint32_t attempts) const {
 }
 
 uint64_t Engine::idle_limit(const Tcb& t) const {
+    if (t.idle_timeout_us != 0)
+        return t.idle_timeout_us;
     return t.listener ? t.listener->idle_timeout_us : 0;
+}
+
+void Engine::set_idle_timeout(Tcb& c, uint64_t timeout_us) {
+    c.idle_timeout_us = timeout_us;
+    // The idle timer shares the TCB's timer with retransmission and persist:
+    // only re-arm it when it is the one running (or none is); otherwise the
+    // next arm_idle_timer (when the flight is acknowledged) takes the limit.
+    if (c.timer_kind == TimerKind::None || c.timer_kind == TimerKind::Keepalive)
+        arm_idle_timer(c);
 }
 
 }  // namespace tcpterm::tcp

@@ -25,6 +25,7 @@ void Engine::enter_time_wait(Tcb& t) {
     state.ts_ok = t.ts_ok;
     state.ts_recent = t.ts_recent;
     state.ts_offset = t.ts_offset;
+    state.ts_recent_ms = static_cast<uint32_t>(t.ts_recent_stamp / 1000);
     state.ao = t.ao;
     state.ao_iss = t.iss;
     state.ao_irs = t.irs;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lib/tcp/engine.hpp"
+#include "lib/tcp/service.hpp"
 
 namespace tcpterm::tcp {
 
@@ -76,6 +77,11 @@ void Engine::on_keepalive_timer(Tcb& t) {
         return;  // data is outstanding: the retransmission timer watches the peer
     uint64_t idle = now_ - t.last_rx_us;
     if (uint64_t limit = idle_limit(t); limit != 0 && idle >= limit) {
+        if (t.idle_timeout_us != 0 && t.service && t.accepted && !t.app_closed) {
+            t.idle_timeout_us = 0;  // once: the service ends the connection its way
+            t.service->on_idle_timeout(*this, t);
+            return;
+        }
         ++counters_.TCPAbortOnIdle;  // HAProxy's "timeout client"
         send_rst(t);
         close_connection(t, CloseReason::Timeout);

@@ -24,6 +24,10 @@ public:
     virtual void on_writable(Connection) {}
     // The peer sent FIN; everything before it has been delivered.
     virtual void on_peer_shutdown(Connection) {}
+    // The idle timeout the service set (Connection::set_idle_timeout) ran
+    // out: the peer sent nothing for that long with nothing in flight. The
+    // service must close or abort the connection; by default it is reset.
+    virtual void on_idle_timeout(Connection conn) { conn.abort(); }
     // Last callback: the service must forget the connection (and any handle
     // to it it kept).
     virtual void on_closed(Connection, CloseReason) {}
@@ -34,6 +38,7 @@ public:
     void on_data(Engine& e, Tcb& t) { on_data(Connection(e, t)); }
     void on_writable(Engine& e, Tcb& t) { on_writable(Connection(e, t)); }
     void on_peer_shutdown(Engine& e, Tcb& t) { on_peer_shutdown(Connection(e, t)); }
+    void on_idle_timeout(Engine& e, Tcb& t) { on_idle_timeout(Connection(e, t)); }
     void on_closed(Engine& e, Tcb& t, CloseReason reason) { on_closed(Connection(e, t), reason); }
 };
 

@@ -188,6 +188,10 @@ struct Tcb {
     uint64_t stall_since = 0;     // when SND.UNA last moved with data outstanding
     uint64_t persist_since = 0;   // when the peer's zero window started the persist timer
     uint64_t last_rx_us = 0;      // last acceptable segment (keepalive idle time)
+    // The service's own idle timeout (Engine::set_idle_timeout), in place of
+    // the listener's: on expiry the service hears on_idle_timeout and decides
+    // how both ends close (the proxy's client/server/tunnel timeouts).
+    uint64_t idle_timeout_us = 0;
     uint8_t keepalive_probes = 0; // unanswered keepalive or window probes
     uint64_t last_invalid_reply_us = 0; // rate limit of replies to invalid segments
     uint16_t ip_id = 0;           // IPv4 ID of our next segment: random start (RFC 7739)
@@ -221,6 +225,7 @@ struct Tcb {
     bool orphan = false;          // closed by its service, still ending: counted in the engine
     bool per_source_counted = false; // counted against its listener's max_per_source
     bool accepted = false;        // service has been told (on_accept)
+    bool tw_recycled = false;     // connect took over our TIME_WAIT tuple: ts_recent is the old peer's
     bool in_accept_queue = false; // established, waiting for a service that never accepts
     bool ack_now = false;         // an ACK (or window update) is owed
     bool want_writable = false;   // service is waiting for send space

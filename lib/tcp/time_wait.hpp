@@ -24,6 +24,7 @@ struct TimeWaitEntry {
     Seq rcv_nxt;                // after the peer's FIN
     uint32_t ts_recent = 0;     // the peer's last TSval (RFC 6191)
     uint32_t ts_offset = 0;     // our TSval clock offset
+    uint32_t ts_recent_ms = 0;  // when ts_recent was taken (engine clock, ms): tw_reuse waits 1 s
     uint32_t last_ack_ms = 0;   // for rate-limiting ACKs to junk
     uint16_t window = 0;        // window field we advertise
     bool ts_ok = false;

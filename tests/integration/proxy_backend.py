@@ -21,19 +21,24 @@ def serve(conn, greeting=b""):
             pass
 
 
-def main():
-    port = int(sys.argv[1])
+def listen(addr, port, handler, backlog=64):
+    """Accepts on addr:port in a thread of its own; each connection goes to
+    handler(conn, peer) in a thread of its own."""
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("198.18.0.2", port))
-    srv.listen(64)
+    srv.bind((addr, port))
+    srv.listen(backlog)
 
     def accept_loop():
         while True:
-            conn, _ = srv.accept()
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            conn, peer = srv.accept()
+            threading.Thread(target=handler, args=(conn, peer), daemon=True).start()
 
     threading.Thread(target=accept_loop, daemon=True).start()
+
+
+def main():
+    listen("198.18.0.2", int(sys.argv[1]), lambda conn, _: serve(conn))
     print("ready", flush=True)
     sys.stdin.read()
 

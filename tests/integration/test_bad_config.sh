@@ -62,6 +62,22 @@ pool_conf pool-no-backend 'algorithm = wrr'
 expect_rejected pool-no-backend 'pool\.web\.backend' --config "$TT_WORK/pool-no-backend.conf" --eal "$EAL"
 pool_conf pool-timeout 'backend = 198.18.1.2:80' 'connect_timeout = 0'
 expect_rejected pool-timeout 'pool\.web\.connect_timeout' --config "$TT_WORK/pool-timeout.conf" --eal "$EAL"
+pool_conf pool-client-timeout 'backend = 198.18.1.2:80' 'client_timeout = -1'
+expect_rejected pool-client-timeout 'pool\.web\.client_timeout' --config "$TT_WORK/pool-client-timeout.conf" --eal "$EAL"
+pool_conf pool-server-timeout 'backend = 198.18.1.2:80' 'server_timeout = 1h'
+expect_rejected pool-server-timeout 'pool\.web\.server_timeout' --config "$TT_WORK/pool-server-timeout.conf" --eal "$EAL"
+pool_conf pool-tunnel-timeout 'backend = 198.18.1.2:80' 'tunnel_timeout = 86400001'
+expect_rejected pool-tunnel-timeout 'pool\.web\.tunnel_timeout' --config "$TT_WORK/pool-tunnel-timeout.conf" --eal "$EAL"
+# Source pool: an address tcpterm does not own, a malformed one, a bad range.
+pool_conf pool-source 'backend = 198.18.1.2:80' 'source = 198.18.0.77'
+expect_rejected pool-source-not-ours 'pool\.web\.source' --config "$TT_WORK/pool-source.conf" --eal "$EAL"
+pool_conf pool-source-bad 'backend = 198.18.1.2:80' 'source = 198.18.0.1,nowhere'
+expect_rejected pool-source-bad 'pool\.web\.source' --config "$TT_WORK/pool-source-bad.conf" --eal "$EAL"
+pool_conf pool-source-ports 'backend = 198.18.1.2:80' 'source_ports = 20000-10000'
+expect_rejected pool-source-ports 'pool\.web\.source_ports' --config "$TT_WORK/pool-source-ports.conf" --eal "$EAL"
+pool_conf pool-source-ports-form 'backend = 198.18.1.2:80' 'source_ports = 20000'
+expect_rejected pool-source-ports-form 'pool\.web\.source_ports' --config "$TT_WORK/pool-source-ports-form.conf" --eal "$EAL"
+expect_rejected tw-reuse 'tcp\.tw_reuse' --config "$TT_CONF" --eal "$EAL" --tcp.tw_reuse=2
 pool_conf pool-retries 'backend = 198.18.1.2:80' 'retries = many'
 expect_rejected pool-retries 'pool\.web\.retries' --config "$TT_WORK/pool-retries.conf" --eal "$EAL"
 pool_conf pool-table 'backend = 198.18.1.2:80' 'table_size = 65536'

@@ -349,3 +349,88 @@ TEST_CASE("proxy: a pool's PROXY protocol header reaches the backend before any 
     // The header is not the client's: the backend's byte counter has "early" only.
     CHECK(s.lb.view(0)[0].sum.bytes_to_backend == 5);
 }
+
+namespace {
+
+app::PoolSpec timeout_pool(uint64_t client_ms, uint64_t server_ms, uint64_t tunnel_ms) {
+    app::PoolSpec p = one_backend_pool();
+    p.client_timeout_ms = client_ms;
+    p.server_timeout_ms = server_ms;
+    p.tunnel_timeout_ms = tunnel_ms;
+    return p;
+}
+
+// Both sides got a FIN, and nothing was reset.
+template <typename S>
+void both_closed_with_fin(S& s) {
+    bool fin_client = false, fin_backend = false, rst = false;
+    while (!s.h.nothing_sent()) {
+        Sent seg = s.h.pop();
+        rst = rst || seg.has(kRst);
+        fin_client = fin_client || (seg.key.raddr == kClient && seg.has(kFin));
+        fin_backend = fin_backend || (seg.key.raddr == kBackend && seg.has(kFin));
+    }
+    CHECK(fin_client);
+    CHECK(fin_backend);
+    CHECK_FALSE(rst);
+}
+
+// The session is still open 1 ms before `ms` from now, and ended 1 ms
+// after, counted against the side that was silent.
+template <typename S>
+void expires_after(S& s, uint64_t ms, bool client_side) {
+    s.h.advance_ms(ms - 1);
+    CHECK_FALSE(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kFin) || seg.has(kRst); }));
+    CHECK(s.lb.view(0)[0].sum.client_timeouts + s.lb.view(0)[0].sum.server_timeouts == 0);
+    s.h.advance_ms(2);
+    both_closed_with_fin(s);
+    CHECK(s.lb.view(0)[0].sum.client_timeouts == (client_side ? 1 : 0));
+    CHECK(s.lb.view(0)[0].sum.server_timeouts == (client_side ? 0 : 1));
+}
+
+}  // namespace
+
+TEST_CASE("proxy: client_timeout: a client silent that long ends both sides with a FIN",
+          "[proxy][timeouts][timers]") {
+    Spliced s(EngineHarness::default_config(), timeout_pool(1000, 0, 0));
+    s.backend_accepts();
+    s.h.advance_ms(600);
+    s.h.deliver(s.from_client(kAck | kPsh, 101, "ping"));  // the client speaks: its clock restarts
+    s.h.deliver(s.from_backend(kAck, 5001, s.backend_iss + 5, ""));
+    expires_after(s, 1000, true);
+}
+
+TEST_CASE("proxy: server_timeout: a backend that never answers ends both sides",
+          "[proxy][timeouts][timers]") {
+    Spliced s(EngineHarness::default_config(), timeout_pool(0, 500, 0));
+    s.backend_accepts();
+    s.h.deliver(s.from_client(kAck | kPsh, 101, "request"));
+    s.h.advance_ms(100);
+    s.h.deliver(s.from_backend(kAck, 5001, s.backend_iss + 8, ""));  // acknowledged, no reply
+    expires_after(s, 500, false);
+}
+
+TEST_CASE("proxy: tunnel_timeout replaces both once bytes went both ways",
+          "[proxy][timeouts][timers]") {
+    Spliced s(EngineHarness::default_config(), timeout_pool(300, 300, 5000));
+    s.backend_accepts();
+    s.h.deliver(s.from_client(kAck | kPsh, 101, "request"));
+    s.h.deliver(s.from_backend(kAck | kPsh, 5001, s.backend_iss + 8, "reply"));
+    s.h.deliver(s.from_client(kAck, 108, ""));
+    s.h.advance_ms(4000);  // far past client and server timeouts: the tunnel holds
+    CHECK_FALSE(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kFin) || seg.has(kRst); }));
+    CHECK(s.lb.view(0)[0].sum.client_timeouts == 0);
+    CHECK(s.lb.view(0)[0].sum.server_timeouts == 0);
+    s.h.advance_ms(1001);
+    both_closed_with_fin(s);
+    auto v = s.lb.view(0)[0].sum;
+    CHECK(v.client_timeouts + v.server_timeouts == 1);
+}
+
+TEST_CASE("proxy: without timeouts an idle session stays open", "[proxy][timeouts][timers]") {
+    Spliced s;
+    s.backend_accepts();
+    s.h.advance_ms(3600 * 1000);
+    CHECK_FALSE(s.sent_to(kClient, [](const Sent& seg) { return seg.has(kFin) || seg.has(kRst); }));
+    CHECK(s.h.engine->connection_count() == 2);
+}

@@ -18,6 +18,8 @@
 #              PVM guest kernel), so auto takes TCG there; VM_ACCEL=kvm forces.
 #   VM_SMP     vCPUs (default VM_WORKERS)
 #   VM_QUEUES  virtio-net queue pairs (default 1); >1: mq=on, a multi-queue tap
+#   VM_RSS=1   with VM_QUEUES>1: the device offers RSS (virtio-net rss=on,
+#              QEMU hashes in software; DPDK's virtio PMD programs key + RETA)
 #   VM_WORKERS tcpterm workers in the guest (default VM_QUEUES)
 #   VM_MEM     guest RAM in MB (default 1024; 256 hugepages of 2 MB inside)
 #   VM_ARGS    extra tcpterm flags, e.g. "--tcp.sack=false" (no spaces in a value)
@@ -50,9 +52,10 @@ fi
 
 vhost=off
 [[ -c /dev/vhost-net ]] && vhost=on
-mq=(); tapmq=()
+mq=""; tapmq=()
 if ((QUEUES > 1)); then
-  mq=(,mq=on,vectors=$((2 * QUEUES + 2)))
+  mq=",mq=on,vectors=$((2 * QUEUES + 2))"
+  [[ ${VM_RSS:-0} == 1 ]] && mq+=",rss=on"
   tapmq=(multi_queue)
 fi
 
@@ -80,7 +83,7 @@ ip netns exec "$NS" qemu-system-x86_64 -nodefaults -no-user-config -machine pc \
   -kernel "$GUEST/kernel" -initrd "$GUEST/initrd.cpio.gz" \
   -append "console=ttyS0 panic=-1 hugepages=256 tt.workers=$WORKERS tt.args=\"${VM_ARGS:-}\"" \
   -netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=$vhost,queues=$QUEUES" \
-  -device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56${mq[*]:-}" <&"$IN" &
+  -device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56$mq" <&"$IN" &
 QPID=$!
 trap 'kill $QPID 2>/dev/null; wait $QPID; exit 130' INT TERM
 wait $QPID

@@ -142,6 +142,18 @@ stop() {
   ip netns del "$VM_NS" 2>/dev/null || true
 }
 
+# both_workers_accepted NOTE: prints the two workers' lines of the exit
+# summary; each must have accepted connections
+both_workers_accepted() {
+  local w line n
+  for w in 0 1; do
+    line=$(grep "^worker $w:" "$TT_LOG") || fail "no 'worker $w:' line in the exit summary"
+    log "$line"
+    n=$(sed -n 's/.* PassiveOpens \([0-9]*\).*/\1/p' <<< "$line")
+    assert_gt "${n:-0}" 0 "connections accepted by worker $w$1"
+  done
+}
+
 # 2. one queue, one worker
 boot 1
 clients 3
@@ -157,13 +169,7 @@ boot 2
 assert_grep 'flow steering in software' "$VM_CONSOLE" "2 workers steer flows in software (no RSS on the device)"
 clients 2
 stop
-line0=$(grep '^worker 0:' "$TT_LOG"); line1=$(grep '^worker 1:' "$TT_LOG")
-log "$line0"
-log "$line1"
-p0=$(sed -n 's/.* PassiveOpens \([0-9]*\).*/\1/p' <<< "$line0")
-p1=$(sed -n 's/.* PassiveOpens \([0-9]*\).*/\1/p' <<< "$line1")
-assert_gt "$p0" 0 "connections accepted by worker 0"
-assert_gt "$p1" 0 "connections accepted by worker 1"
+both_workers_accepted ""
 log "guest counters: SynsReceived $(tt_counter SynsReceived) FlowHandoffsOut $(tt_counter FlowHandoffsOut)"
 summary+="; 2 queues: boot ${boot_ms} ms, 20 MB echo ${echo_ms} ms"
 
@@ -177,12 +183,6 @@ rss=1 boot 2
 assert_grep 'flow steering by the NIC' "$VM_CONSOLE" "2 workers steered by the device's RSS (key and RETA programmed)"
 clients 2 noflood
 stop
-line0=$(grep '^worker 0:' "$TT_LOG"); line1=$(grep '^worker 1:' "$TT_LOG")
-log "$line0"
-log "$line1"
-p0=$(sed -n 's/.* PassiveOpens \([0-9]*\).*/\1/p' <<< "$line0")
-p1=$(sed -n 's/.* PassiveOpens \([0-9]*\).*/\1/p' <<< "$line1")
-assert_gt "$p0" 0 "connections accepted by worker 0 (RSS)"
-assert_gt "$p1" 0 "connections accepted by worker 1 (RSS)"
+both_workers_accepted " (RSS)"
 assert_eq 0 "$(tt_counter FlowHandoffsOut)" "segments handed to another worker with RSS"
 log "PASS: $summary; 2 queues with RSS: boot ${boot_ms} ms, 20 MB echo ${echo_ms} ms, no hand-offs"

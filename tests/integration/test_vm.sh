@@ -57,7 +57,10 @@ TCPTERM="$TCPTERM" "$TT_ROOT/scripts/vm/build_guest.sh" "$TT_ROOT" "$TT_WORK/gue
 # vCPUs); its console input is a fifo we keep open ("stop" at the end)
 boot() {
   local q=$1
-  VM_CONSOLE="$TT_WORK/console-q$q.log"
+  # a file of its own per boot, there before QEMU starts: the wait below must
+  # never see an earlier boot's "ready"
+  VM_CONSOLE="$TT_WORK/console-q$q${rss:+-rss}.log"
+  : > "$VM_CONSOLE"
   rm -f "$TT_WORK/console.in"; mkfifo "$TT_WORK/console.in"
   exec {VM_IN}<>"$TT_WORK/console.in"
   t0=$(date +%s%N)

@@ -31,7 +31,7 @@ OUT=${2:-$BUILD/vm-guest}
 [[ -x "$TCPTERM" ]] || { echo "build_guest: no tcpterm binary at $TCPTERM (build first)" >&2; exit 1; }
 
 BUSYBOX=/bin/busybox
-[[ -x $BUSYBOX ]] && file -L $BUSYBOX | grep -q 'statically linked' ||
+[[ -x $BUSYBOX ]] && { ldd $BUSYBOX 2>&1 || true; } | grep -q 'not a dynamic executable' ||
   { echo "build_guest: a static busybox is needed: apt-get install busybox-static" >&2; exit 1; }
 
 if [[ -z "${KVER:-}" ]]; then

@@ -12,6 +12,9 @@ PACKAGES=(
   # python3-cryptography: AES-CMAC in scapy's TCP-AO code, pkt_tcp_ao.py)
   python3 python3-scapy python3-cryptography hping3 nmap wrk netcat-openbsd curl iputils-ping
   iproute2 ethtool nftables procps coreutils util-linux
+  # the VM test (scripts/vm, test_vm.sh): QEMU, a guest kernel with its
+  # modules (uio_pci_generic), a static busybox for the initramfs
+  qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils
   # bench: the Linux side of the side-by-side run
   nginx-light
   # bench/proxy_vs_linux.sh: the L4 proxies beside tcpterm's (nginx stream, HAProxy mode tcp)

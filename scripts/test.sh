@@ -73,6 +73,20 @@ cleanup_leftovers() {
         ;;
     esac
   done
+  # test_vm's QEMU (tap vm-it<test pid>) and namespace (vm-it-<test pid>),
+  # when that test is gone (killed before its own cleanup ran)
+  local tpid ns
+  for exe in /proc/[0-9]*/exe; do
+    pid=${exe#/proc/}; pid=${pid%/exe}
+    [[ "$(readlink "$exe" 2>/dev/null)" == */qemu-system-x86_64 ]] || continue
+    tpid=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 's/.*ifname=vm-it\([0-9][0-9]*\),.*/\1/p')
+    [[ -n "$tpid" && ! -d /proc/$tpid ]] || continue
+    echo "killing leftover QEMU pid $pid (of test_vm pid $tpid)"
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^vm-it-[0-9]+$/ {print $1}'); do
+    [[ -d /proc/${ns#vm-it-} ]] || ip netns del "$ns"
+  done
   "$ROOT/scripts/topology.sh" down
   rm -rf /var/run/dpdk/tt-it-*
 }

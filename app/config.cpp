@@ -215,6 +215,7 @@ po::options_description describe() {
         ("tcp.rcvbuf", s()->default_value("262144"), "receive buffer per connection, bytes (2048..67108864)")
         ("tcp.rcvbuf_max", s()->default_value("524280"), "receive buffer autotuning: a connection whose service reads fast grows its buffer up to this, Linux tcp_rmem[2]; the window scale offered is the one this needs; tcp.rcvbuf or less: fixed (2048..67108864)")
         ("tcp.sndbuf", s()->default_value("262144"), "send buffer per connection, bytes (2048..67108864)")
+        ("tcp.sndbuf_max", s()->default_value("4194304"), "send buffer autotuning: a connection's buffer grows to twice its congestion window up to this, Linux tcp_wmem[2]; tcp.sndbuf or less: fixed (2048..67108864)")
         ("tcp.mem_low", s()->default_value("0"), "memory pressure ends below this many queued mbufs per worker; 0: half of tcp.mem_high (Linux tcp_mem[0]) (0..4194303)")
         ("tcp.mem_pressure", s()->default_value("0"), "queued mbufs per worker that start memory pressure: windows stop growing, out-of-order data refused; 0: 3/4 of tcp.mem_high (tcp_mem[1]) (0..4194303)")
         ("tcp.mem_high", s()->default_value("0"), "queued mbufs per worker at which the largest holders are reset; 0: the worker's pool less its RX/TX rings and a reserve (tcp_mem[2]) (0..4194303)")
@@ -329,6 +330,7 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens,
         bad("tcp.mss_clamp", get(vm, "tcp.mss_clamp"), "0 or an integer from 88 to 65495");
     e.rcvbuf = static_cast<uint32_t>(parse_uint("tcp.rcvbuf", get(vm, "tcp.rcvbuf"), 2048, 1u << 26));
     e.sndbuf = static_cast<uint32_t>(parse_uint("tcp.sndbuf", get(vm, "tcp.sndbuf"), 2048, 1u << 26));
+    e.sndbuf_max = static_cast<uint32_t>(parse_uint("tcp.sndbuf_max", get(vm, "tcp.sndbuf_max"), 2048, 1u << 26));
     e.rcvbuf_max = static_cast<uint32_t>(parse_uint("tcp.rcvbuf_max", get(vm, "tcp.rcvbuf_max"), 2048, 1u << 26));
     e.mem_low = static_cast<uint32_t>(parse_uint("tcp.mem_low", get(vm, "tcp.mem_low"), 0, 4194303));
     e.mem_pressure =

@@ -113,6 +113,7 @@ namespace tcpterm::tcp {
     X(CurrTimeWait, "TIME_WAIT entries now (gauge)")                                     \
     X(TCPTimeWaitRstIgnored, "RSTs ignored in TIME_WAIT (RFC 1337)")                     \
     X(TCPSendAllocFail, "segments not sent because no mbuf was free")                     \
+    X(TCPSndBufGrown, "send buffers grown by autotuning (tcp.sndbuf_max)")                \
     X(TCPTSOFrames, "frames the port segments (TSO); OutSegs counts their segments")
 
 struct Counters {

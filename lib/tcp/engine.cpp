@@ -151,6 +151,7 @@ Tcb* Engine::allocate(const FlowKey& key) {
     t->sb.clear();
     t->delack_timer.owner = kDelackTimerOwner;
     t->rcvbuf = config_.rcvbuf;
+    t->sndbuf = config_.sndbuf;
     t->key = key;
     t->last_invalid_reply_us = now_ - config_.invalid_ratelimit_us;  // the first reply may go
     t->ip_id = static_cast<uint16_t>(rte_rand());
@@ -277,7 +278,7 @@ void Engine::flush(uint64_t now_us) {
 size_t Engine::send_space(const Tcb& c) const {
     if (c.fin_queued || c.app_closed)
         return 0;
-    return c.sendq.bytes < config_.sndbuf ? config_.sndbuf - c.sendq.bytes : 0;
+    return c.sendq.bytes < c.sndbuf ? c.sndbuf - c.sendq.bytes : 0;
 }
 
 size_t Engine::send(Tcb& c, const void* data, size_t len) {

@@ -273,6 +273,7 @@ private:
     bool rcv_mem_admits(Tcb& t, bool in_order);
     uint32_t receive_space(const Tcb& t) const;
     void autotune_rcvbuf(Tcb& t, uint32_t consumed);
+    void autotune_sndbuf(Tcb& t);
     void reclaim_memory();
 
     // engine_limits.cpp: what one peer or one closed connection may hold

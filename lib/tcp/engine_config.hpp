@@ -28,6 +28,11 @@ struct EngineConfig {
     // tcp_rmem[2]) when its service reads fast; 0 or rcvbuf: fixed.
     uint32_t rcvbuf_max = 0;
     uint32_t sndbuf = 256 * 1024;        // bytes a service may queue unacknowledged
+    // Send buffer autotuning (Linux's tcp_sndbuf_expand, up to tcp_wmem[2]):
+    // a connection's buffer grows to twice its congestion window, so that
+    // one hole at SND.UNA does not stop new data (and with it the SACKs that
+    // show a lost retransmission). sndbuf or less: fixed.
+    uint32_t sndbuf_max = 0;
     // Memory of this worker's connection queues, in mbufs (Linux's tcp_mem,
     // which counts pages): at `pressure` windows stop growing and
     // out-of-order data is refused until the total falls below `low`; at

@@ -579,6 +579,7 @@ void Engine::process_ack(Tcb& t, const Segment& s) {
     }
     recovery_on_ack(t, acked, duplicate, info);
     if (acked > 0 || info.delivered > 0 || duplicate) {
+        autotune_sndbuf(t);
         arm_sending_timer(t, acked > 0);
         mark_dirty(t);
         if (acked > 0 && t.want_writable && send_space(t) > 0 && t.accepted && t.service) {

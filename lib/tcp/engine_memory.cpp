@@ -95,6 +95,20 @@ uint32_t Engine::receive_space(const Tcb& t) const {
     return space;
 }
 
+// Linux's tcp_sndbuf_expand: twice the congestion window (at least what is
+// in flight), so that the window, not the buffer, limits the sender; up to
+// tcp.sndbuf_max, never under memory pressure.
+void Engine::autotune_sndbuf(Tcb& t) {
+    if (t.sndbuf >= config_.sndbuf_max || mem_pressure_)
+        return;
+    uint64_t flight = static_cast<uint32_t>(t.snd_max - t.snd_una);
+    uint64_t want = 2 * std::max<uint64_t>(t.cc.cwnd, flight);
+    if (want <= t.sndbuf)
+        return;
+    t.sndbuf = static_cast<uint32_t>(std::min<uint64_t>(want, config_.sndbuf_max));
+    ++counters_.TCPSndBufGrown;
+}
+
 // Receive-buffer autotuning (Linux's tcp_rcv_space_adjust, "dynamic
 // right-sizing"): once per round trip, a connection whose service read
 // more than half its buffer in that time may be held back by its window;

@@ -36,6 +36,7 @@ public:
     bool has_delivery() const { return xmit_us_ != 0; }
     bool reordering_seen() const { return reordering_seen_; }
     uint64_t rtt_us() const { return rtt_us_; }
+    uint64_t xmit_us() const { return xmit_us_; }
     void forget() { *this = Rack{}; }
 
 private:

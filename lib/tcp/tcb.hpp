@@ -208,6 +208,7 @@ struct Tcb {
     // the service read since rcv_space_since, and the receiver's RTT from
     // echoed timestamps (for a connection that sends nothing to time).
     uint32_t rcvbuf = 0;
+    uint32_t sndbuf = 0;          // grows from EngineConfig::sndbuf (autotune_sndbuf)
     uint32_t rcv_copied = 0;
     uint64_t rcv_space_since = 0;
     uint64_t rcv_rtt_us = 0;

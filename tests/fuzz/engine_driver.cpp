@@ -172,7 +172,7 @@ void EngineDriver::check_invariants() const {
             continue;
         if (t->snd_una > t->snd_nxt || t->snd_nxt > t->snd_max)
             invariant_failed("send sequence space out of order (una <= nxt <= max)");
-        if (t->sendq.bytes > c.sndbuf)
+        if (t->sendq.bytes > std::max(c.sndbuf, c.sndbuf_max))
             invariant_failed("send queue above sndbuf");
         if (t->recvq.bytes > c.rcvbuf)
             invariant_failed("receive queue above rcvbuf");

@@ -540,3 +540,30 @@ TEST_CASE("TSO: where the port segments, one frame carries whole segments up to 
     CHECK(d.drain().size() == 4);
     CHECK(d.h.counters.TCPTSOFrames == 0);
 }
+
+TEST_CASE("sndbuf autotuning: the send buffer grows to twice the congestion window, up to "
+          "tcp.sndbuf_max (Linux's tcp_sndbuf_expand); without a max it stays fixed",
+          "[tcp][recovery][sndbuf]") {
+    tcp::EngineConfig cfg = EngineHarness::default_config();
+    cfg.sndbuf = 8192;
+    cfg.sndbuf_max = 1 << 20;
+    Sender c(cfg);
+    c.write(8192);
+    CHECK(c.h.engine->send_space(*c.svc.conn) == 0);
+    c.drain();
+    c.h.now_us += 10'000;
+    c.h.deliver(c.sack(2));
+    CHECK(c.t->sndbuf == 2 * c.t->cc.cwnd);
+    CHECK(c.h.counters.TCPSndBufGrown == 1);
+    CHECK(c.h.engine->send_space(*c.svc.conn) > 8192);
+
+    tcp::EngineConfig fixed = EngineHarness::default_config();
+    fixed.sndbuf = 8192;
+    Sender d(fixed);
+    d.write(8192);
+    d.drain();
+    d.h.now_us += 10'000;
+    d.h.deliver(d.sack(2));
+    CHECK(d.t->sndbuf == 8192);
+    CHECK(d.h.counters.TCPSndBufGrown == 0);
+}

@@ -4,7 +4,8 @@
 # Backends are a Linux echo server and a Python HTTP server in the client
 # namespace. Checks: 5 MB both ways with equal sha256; nc -N's half-close
 # passes through (the backend's FIN comes back after the echo); curl through
-# the proxy gets the backend's file; 20 concurrent transfers; a backend that
+# the proxy gets the backend's file; wrk through it (keep-alive, all 2xx); 20
+# concurrent transfers; a backend that
 # refuses makes the client's connection reset, not hang.
 source "$(dirname "$0")/lib.sh"
 
@@ -33,6 +34,14 @@ code=$(cli curl -s --max-time 10 -o "$TT_WORK/got" -w '%{http_code}' "http://$TT
 assert_eq 200 "$code" "curl through the proxy: status"
 assert_eq "$(sha256sum <"$TT_WORK/www/blob" | cut -d' ' -f1)" "$(sha256sum <"$TT_WORK/got" | cut -d' ' -f1)" \
   "curl through the proxy: the backend's 300 kB file"
+
+# wrk through the proxy: keep-alive requests for the 300 kB file for 3 s,
+# every one a 2xx and no socket error.
+out=$(cli wrk -t1 -c10 -d3s "http://$TT_ADDR:8081/blob" 2>&1) || fail "wrk through the proxy failed: $out"
+log "wrk through the proxy: $(echo "$out" | grep -E 'requests in|Requests/sec' | tr -s ' ' | tr '\n' ';')"
+assert_gt "$(echo "$out" | awk '/requests in/ {print $1}')" 20 "wrk requests through the proxy in 3 s"
+echo "$out" >"$TT_WORK/wrk.out"
+assert_no_grep 'Non-2xx|Socket errors' "$TT_WORK/wrk.out" "wrk through the proxy: non-2xx answers or socket errors"
 
 head -c 200000 /dev/urandom >"$TT_WORK/small"
 want=$(sha256sum <"$TT_WORK/small" | cut -d' ' -f1)

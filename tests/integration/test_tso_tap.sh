@@ -59,3 +59,4 @@ log "TSO frames $frames, segments $segs, port frames $(tt_counter TxPortPackets)
 assert_gt "$frames" 0 "TCPTSOFrames (frames the port segmented)"
 assert_gt "$segs" "$(tt_counter TxPortPackets)" "OutSegs (segments) above the frames the port was handed"
 assert_eq 0 "$(tt_counter TCPSendAllocFail)" "TCPSendAllocFail"
+assert_eq 0 "$(tt_counter TxErrors)" "TxErrors (frames the port refused, e.g. a TSO frame its GSO could not cut)"

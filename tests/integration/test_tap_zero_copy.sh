@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# TCP segmentation offload and zero copy on a port that offers both:
-# net_tap, which segments in software (librte_gso) and fills checksums.
-# tcpterm runs in a namespace of its own with its tap there; the kernel end
-# of the tap (198.18.0.2/24) is the client. A 50 MB chargen download and a
-# 20 MB echo must arrive intact (sha256), tcpterm must have sent TSO frames
-# (TCPTSOFrames > 0, more segments than frames) with payload by reference,
-# and the client's kernel must have found no bad checksum.
+# Zero copy on net_tap, which takes mbuf chains and fills checksums in
+# software (its TSO is not used: lib/net/port.cpp says why). tcpterm runs in
+# a namespace of its own with its tap there; the kernel end of the tap
+# (198.18.0.2/24) is the client. A 50 MB chargen download and a 20 MB echo
+# must arrive intact (sha256) with payload sent by reference, the port must
+# have refused no frame, and the client's kernel must have found no bad
+# checksum. (TSO itself is unit-tested: tests/unit/test_engine_recovery.cpp.)
 source "$(dirname "$0")/lib.sh"
 NS=${TT_APP_NS}
-TAP=tt-tso0
+TAP=tt-zc0
 export TT_CLI_NS=$NS
 TT_EAL="-l 0-1 --no-huge -m 512 --no-pci --vdev=net_tap0,iface=$TAP"
 DOWNLOAD=50000000
@@ -34,7 +34,7 @@ ip netns add "$NS"
 ip -n "$NS" link set lo up
 
 start_tcpterm --listen 7=echo --listen 19=chargen
-assert_grep 'tso on' "$TT_LOG" "the tap port segments TCP (TSO enabled)"
+assert_grep 'tso off' "$TT_LOG" "net_tap's TSO left unused"
 assert_grep 'zero-copy tx on' "$TT_LOG" "the tap port takes mbuf chains"
 ip -n "$NS" addr add 198.18.0.2/24 dev "$TAP"
 ip -n "$NS" link set "$TAP" up
@@ -53,10 +53,6 @@ assert_eq "$want" "$got" "sha256 of $ECHO_BYTES bytes echoed"
 csum=$(cli nstat -az TcpInCsumErrors 2>/dev/null | awk '/TcpInCsumErrors/ {print $2}')
 assert_eq 0 "${csum:-0}" "TcpInCsumErrors in the client's kernel"
 stop_tcpterm
-frames=$(tt_counter TCPTSOFrames)
-segs=$(tt_counter OutSegs)
-log "TSO frames $frames, segments $segs, port frames $(tt_counter TxPortPackets)"
-assert_gt "$frames" 0 "TCPTSOFrames (frames the port segmented)"
-assert_gt "$segs" "$(tt_counter TxPortPackets)" "OutSegs (segments) above the frames the port was handed"
+log "segments $(tt_counter OutSegs), port frames $(tt_counter TxPortPackets)"
 assert_eq 0 "$(tt_counter TCPSendAllocFail)" "TCPSendAllocFail"
 assert_eq 0 "$(tt_counter TxErrors)" "TxErrors (frames the port refused, e.g. a TSO frame its GSO could not cut)"

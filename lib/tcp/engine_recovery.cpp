@@ -140,32 +140,26 @@ void Engine::recovery_on_ack(Tcb& t, uint32_t acked, bool duplicate, const AckIn
     uint32_t lost_after = t.sb.lost_bytes();
     if (!t.in_recovery && !t.rto_recovery && t.sb.has_unrepaired_loss())
         start_recovery(t);
-    if (t.cc_ops->sets_window_on_every_ack()) {  // BBR: its model, in recovery too
-        AckSample a;
-        a.acked = delivered;
-        a.now_us = now_;
-        a.rtt_us = info.rtt_us;
-        a.srtt_us = t.rtt.srtt_us();
-        a.snd_una = t.snd_una;
-        a.snd_nxt = t.snd_max;
-        a.rate = info.rate;
-        a.delivered_total = t.rate.delivered();
-        a.in_flight = t.sb.pipe();
-        a.newly_lost = lost_after > lost_before ? lost_after - lost_before : 0;
-        a.in_recovery = t.in_recovery || t.rto_recovery;
+    // What the ACK tells the controller (BBR reads all of it, the others
+    // the first fields).
+    AckSample a;
+    a.acked = delivered;
+    a.now_us = now_;
+    a.rtt_us = info.rtt_us;
+    a.srtt_us = t.rtt.srtt_us();
+    a.snd_una = t.snd_una;
+    a.snd_nxt = t.snd_max;
+    a.rate = info.rate;
+    a.delivered_total = t.rate.delivered();
+    a.in_flight = t.sb.pipe();
+    a.newly_lost = lost_after > lost_before ? lost_after - lost_before : 0;
+    a.in_recovery = t.in_recovery || t.rto_recovery;
+    if (t.cc_ops->sets_window_on_every_ack())  // BBR: its model, in recovery too
         t.cc_ops->on_ack(t.cc, a);
-    } else if (t.in_recovery) {
+    else if (t.in_recovery)
         prr_update(t, delivered);
-    } else if (delivered > 0 && t.cwnd_limited) {
-        AckSample a;
-        a.acked = delivered;
-        a.now_us = now_;
-        a.rtt_us = info.rtt_us;
-        a.srtt_us = t.rtt.srtt_us();
-        a.snd_una = t.snd_una;
-        a.snd_nxt = t.snd_max;
+    else if (delivered > 0 && t.cwnd_limited)
         t.cc_ops->on_ack(t.cc, a);
-    }
 }
 
 // RFC 6675 §5 / RFC 6937: fast recovery begins; ssthresh from the

@@ -19,6 +19,17 @@ struct ChecksumOffloads {
 // l2_len/l3_len are set: by the NIC when it can, else in software.
 void finish_tx_checksums(rte_mbuf* m, const ChecksumOffloads& offloads);
 
+// The Internet checksum (RFC 1071) of len bytes from offset off of an mbuf
+// chain, not yet complemented. DPDK 22.11's rte_raw_cksum_mbuf cuts the
+// partial sum of a piece that starts at an odd byte to 16 bits before swapping
+// it (fixed upstream in 23.07), so zero copy segments, whose payload pieces
+// start wherever the sender's writes ended, went out with wrong checksums.
+uint16_t raw_checksum_chain(const rte_mbuf* m, uint32_t off, uint32_t len);
+
+// The TCP or UDP checksum of an IPv4 datagram held in an mbuf chain, its L4
+// header at offset l4_off, for the checksum field (RFC 768's 0xffff for 0).
+uint16_t ipv4_l4_checksum_chain(const rte_mbuf* m, const rte_ipv4_hdr* ip, uint32_t l4_off);
+
 // True when the L4 checksum of a received IPv4 datagram (data starting at the
 // IPv4 header) is right. Trusts the NIC's verdict when it gives one.
 inline bool l4_checksum_ok(const rte_mbuf* m, const rte_ipv4_hdr* ip) {

@@ -157,7 +157,7 @@ private:
     void process_text(Tcb& t, Segment& s);
     void receive_data(Tcb& t, Segment& s);
     rte_mbuf* adopt(rte_mbuf* m);
-    void process_fin(Tcb& t, bool has_fin, Seq fin_at);
+    void process_fin(Tcb& t, bool has_fin, Seq fin_at, bool carries_data);
     void receive_fin(Tcb& t);
     // Every segment that is not taken ends here, with its counter (as
     // Linux's skb_drop_reason).
@@ -234,6 +234,7 @@ private:
     // engine_delack.cpp: delayed and quick ACKs
     void start_quick_acks(Tcb& t);
     void owe_ack(Tcb& t, uint32_t len, bool urgent);
+    void ack_at_once(Tcb& t);
     void ack_sent(Tcb& t);
     void on_delack_timer(Tcb& t);
 

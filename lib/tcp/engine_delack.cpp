@@ -5,7 +5,9 @@
 // Everything that tells the sender about loss goes at once: out-of-order
 // segments, duplicates, a segment that fills a hole (RFC 5681 §4.2), and
 // the first segments of a connection (quick ACKs, as Linux's quickack
-// mode, so that slow start is not held back by our timer).
+// mode, so that slow start is not held back by our timer). While anything
+// is out of order, every segment is answered by an ACK of its own, not one
+// per burst (ack_at_once).
 #include <algorithm>
 
 #include "lib/tcp/engine.hpp"
@@ -33,6 +35,18 @@ void Engine::owe_ack(Tcb& t, uint32_t len, bool urgent) {
     }
     if (!t.delack_timer.armed())
         wheel_.schedule(t.delack_timer, now_ + config_.delayed_ack_us);
+}
+
+// RFC 5681 §4.2: "an immediate duplicate ACK when an out-of-order segment
+// arrives", one per segment, before the next segment of the burst is
+// taken. One ACK carries at most 3 or 4 SACK blocks: answering a burst that
+// opened several runs with one ACK would leave runs the sender never hears
+// of, and its RACK, seeing later data SACKed, retransmits them (every
+// segment also counts as a duplicate ACK for a sender without SACK). Linux
+// does the same (__tcp_ack_snd_check with an out-of-order queue).
+void Engine::ack_at_once(Tcb& t) {
+    send_segment(t, t.snd_max, 0, kAck);
+    ++counters_.TCPOFOAcks;
 }
 
 // An ACK left (on data, a window update or a pure ACK): nothing is owed.

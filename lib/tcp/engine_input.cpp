@@ -306,9 +306,10 @@ void Engine::segment_arrives(Tcb& t, Segment& s) {
         return;
     bool has_fin = s.has(kFin);
     Seq fin_at = s.seq + s.payload_len;
+    bool carries_data = s.payload_len > 0;
     process_text(t, s);   // seventh
     if (!t.released)
-        process_fin(t, has_fin, fin_at);  // eighth
+        process_fin(t, has_fin, fin_at, carries_data);  // eighth
 }
 
 // RFC 7323 §3.2: once timestamps are agreed, a non-RST segment without one
@@ -479,14 +480,17 @@ void Engine::process_text(Tcb& t, Segment& s) {
 // eighth: FIN, once everything before it has arrived. One beyond a hole is
 // remembered (its data waits in the reassembly queue) and taken when the
 // hole fills, so the peer need not retransmit it.
-void Engine::process_fin(Tcb& t, bool has_fin, Seq fin_at) {
+void Engine::process_fin(Tcb& t, bool has_fin, Seq fin_at, bool carries_data) {
     bool receiving = t.state == State::Established || t.state == State::FinWait1 ||
                      t.state == State::FinWait2;
     if (has_fin && fin_at > t.rcv_nxt && !t.peer_fin && receiving) {
         t.peer_fin_ahead = true;
         t.peer_fin_at = fin_at;
-        t.ack_now = true;  // a duplicate ACK: the hole is still there
-        mark_dirty(t);
+        // A duplicate ACK: the hole is still there. Data with the FIN was
+        // answered already (receive_data); a bare FIN is answered as
+        // out-of-order data is, at once.
+        if (!carries_data)
+            ack_at_once(t);
     }
     if ((has_fin && fin_at == t.rcv_nxt) || (t.peer_fin_ahead && t.peer_fin_at == t.rcv_nxt)) {
         t.peer_fin_ahead = false;
@@ -634,6 +638,8 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     }
     if (right <= left) {  // a pure duplicate, or nothing fits the window
         rte_pktmbuf_free(m);
+        if (t.dsack_pending || !t.ooo.empty())
+            ack_at_once(t);
         return;
     }
     rte_pktmbuf_adj(m, static_cast<uint16_t>(s.payload_offset + (left - seq)));
@@ -654,6 +660,7 @@ void Engine::receive_data(Tcb& t, Segment& s) {
             ++counters_.TCPOFODrop;
         account(t);  // an insert may also free held segments it covers
         start_quick_acks(t);  // loss or reordering: the sender needs every ACK
+        ack_at_once(t);
         return;
     }
     // In order: into the tail buffer when it fits there, else queued whole,
@@ -680,6 +687,8 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     t.ack_now = owed_before;
     owe_ack(t, len, filled_hole || t.dsack_pending);
     account(t);
+    if (!t.ooo.empty())  // part of a hole filled, more remain: say so now
+        ack_at_once(t);
     if (t.accepted && t.service && !t.app_closed)
         t.service->on_data(*this, t);
 }

@@ -149,6 +149,16 @@ stop_tcpterm() {
   TT_PID=""
   [[ $rc -eq 0 ]] || { echo "--- tcpterm log:"; tail -n 40 "$TT_LOG"; fail "tcpterm exited with code $rc after SIG$sig (want 0)"; }
   log "tcpterm stopped by SIG$sig, exit code 0"
+  expect_client_checksums_good
+}
+
+# Every segment tcpterm sent to the client namespace's kernel had a right
+# checksum: a bad one is dropped there silently and looks like loss.
+expect_client_checksums_good() {
+  ((TT_TOPO)) || return 0
+  assert_eq 0 "$(cli awk '$1 == "Tcp:" { if (!n) { n = split($0, name); next }
+    split($0, v); for (i = 2; i <= n; i++) if (name[i] == "InCsumErrors") print v[i]; exit }' /proc/net/snmp)" \
+    "TcpInCsumErrors in the client namespace's kernel"
 }
 
 # tt_counter NAME: the value of counter NAME in the summary tcpterm prints at

@@ -70,14 +70,20 @@ rte_mbuf* build_segment(const SegmentSpec& spec) {
 }
 
 void EngineHarness::deliver(const SegmentSpec& spec) {
-    rte_mbuf* m = build_segment(spec);
-    auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
-    net::Ipv4Datagram d;
-    d.src = spec.src;
-    d.dst = spec.dst;
-    d.header_len = 20;
-    d.payload_len = static_cast<uint16_t>(rte_be_to_cpu_16(ip->total_length) - 20);
-    engine->input(m, d, now_us);
+    deliver_burst({spec});
+}
+
+void EngineHarness::deliver_burst(const std::vector<SegmentSpec>& specs) {
+    for (const SegmentSpec& spec : specs) {
+        rte_mbuf* m = build_segment(spec);
+        auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
+        net::Ipv4Datagram d;
+        d.src = spec.src;
+        d.dst = spec.dst;
+        d.header_len = 20;
+        d.payload_len = static_cast<uint16_t>(rte_be_to_cpu_16(ip->total_length) - 20);
+        engine->input(m, d, now_us);
+    }
     engine->flush(now_us);
 }
 

@@ -44,6 +44,8 @@ public:
     void listen(uint16_t port, tcp::Service* service, uint32_t addr = 0, uint32_t backlog = 1024);
     // Hands a crafted segment to the engine, then flushes as a worker would.
     void deliver(const SegmentSpec& spec);
+    // Several segments in one receive burst: all are input, then one flush.
+    void deliver_burst(const std::vector<SegmentSpec>& specs);
     // Moves the fake clock and runs timers and output.
     void advance_ms(uint64_t ms);
 

@@ -160,6 +160,40 @@ TEST_CASE("delayed ACK: an out-of-order segment is acknowledged at once with SAC
     CHECK(c.h.counters.DelayedACKs == 0);
 }
 
+TEST_CASE("delayed ACK: in one receive burst, every out-of-order segment gets an ACK of its own "
+          "whose first SACK block holds it (RFC 5681 §4.2, RFC 2018 §4)",
+          "[tcp][delack][sack]") {
+    // Five runs opened by one burst: one ACK for the burst could report at
+    // most 3 of them (with timestamps), and the sender would retransmit the
+    // others.
+    Conn c(true);
+    c.use_quick_acks();
+    uint32_t hole = c.nxt();
+    std::vector<SegmentSpec> burst;
+    for (uint32_t i = 1; i <= 5; ++i)
+        burst.push_back(c.data(Conn::kSegment, 2 * i * Conn::kSegment));
+    c.h.deliver_burst(burst);
+    for (uint32_t i = 1; i <= 5; ++i) {
+        Sent dup = c.h.pop();
+        INFO("ACK " << i);
+        CHECK(dup.ack.v == hole);
+        REQUIRE(dup.opts.sack_count >= 1);
+        CHECK(dup.opts.sack[0].left == hole + 2 * i * Conn::kSegment);
+        CHECK(dup.opts.sack[0].right == hole + (2 * i + 1) * Conn::kSegment);
+    }
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.TCPOFOAcks == 5);
+
+    // Two retransmissions filling the first hole (two segments long) in one
+    // burst: an ACK for each, as holes remain behind it.
+    c.h.deliver_burst({c.data(Conn::kSegment), c.data(Conn::kSegment)});
+    Sent first = c.h.pop(), second = c.h.pop();
+    CHECK(first.ack.v == hole + Conn::kSegment);
+    CHECK(second.ack.v == hole + 3 * Conn::kSegment);  // the first run joined
+    CHECK(second.opts.sack_count == 3);  // four runs left, three fit beside TS
+    CHECK(c.h.nothing_sent());
+}
+
 TEST_CASE("delayed ACK: a duplicate segment is acknowledged at once with a D-SACK block "
           "(RFC 2883 §4)", "[tcp][delack][sack]") {
     Conn c(true);

@@ -234,6 +234,7 @@ private:
     // engine_delack.cpp: delayed and quick ACKs
     void start_quick_acks(Tcb& t);
     void owe_ack(Tcb& t, uint32_t len, bool urgent);
+    void owe_dsack(Tcb& t, Seq left, Seq right);
     void ack_at_once(Tcb& t);
     void ack_sent(Tcb& t);
     void on_delack_timer(Tcb& t);

@@ -368,9 +368,7 @@ bool Engine::check_sequence(Tcb& t, Segment& s) {
         if (t.sack_ok && s.payload_len > 0 && s.seq + s.payload_len <= t.rcv_nxt) {
             // All of it arrived before: the D-SACK (RFC 2883 §4) lets the
             // sender undo a needless retransmission.
-            t.dsack = SackBlock{s.seq.v, (s.seq + s.payload_len).v};
-            t.dsack_pending = true;
-            ++counters_.TCPDSACKOldSent;
+            owe_dsack(t, s.seq, s.seq + s.payload_len);
         }
         answer_invalid(t, s, &Counters::TCPACKSkippedSeq);
         drop(s, &Counters::TCPSeqOutOfWindow);
@@ -486,11 +484,12 @@ void Engine::process_fin(Tcb& t, bool has_fin, Seq fin_at, bool carries_data) {
     if (has_fin && fin_at > t.rcv_nxt && !t.peer_fin && receiving) {
         t.peer_fin_ahead = true;
         t.peer_fin_at = fin_at;
-        // A duplicate ACK: the hole is still there. Data with the FIN was
-        // answered already (receive_data); a bare FIN is answered as
-        // out-of-order data is, at once.
-        if (!carries_data)
-            ack_at_once(t);
+        // A duplicate ACK: the hole is still there (data with the FIN had
+        // its ACK already, as out-of-order data).
+        if (!carries_data) {
+            t.ack_now = true;
+            mark_dirty(t);
+        }
     }
     if ((has_fin && fin_at == t.rcv_nxt) || (t.peer_fin_ahead && t.peer_fin_at == t.rcv_nxt)) {
         t.peer_fin_ahead = false;
@@ -630,12 +629,8 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     mark_dirty(t);
     if (seq + len > right)
         counters_.TCPRcvWndTrimmed += static_cast<uint32_t>((seq + len) - seq_max(right, seq));
-    if (seq < t.rcv_nxt && t.sack_ok) {
-        // RFC 2883 §4: tell the sender it sent this twice (it may undo).
-        t.dsack = SackBlock{seq.v, seq_min(seq + len, t.rcv_nxt).v};
-        t.dsack_pending = true;
-        ++counters_.TCPDSACKOldSent;
-    }
+    if (seq < t.rcv_nxt && t.sack_ok)  // RFC 2883 §4: it may undo
+        owe_dsack(t, seq, seq_min(seq + len, t.rcv_nxt));
     if (right <= left) {  // a pure duplicate, or nothing fits the window
         rte_pktmbuf_free(m);
         if (t.dsack_pending || !t.ooo.empty())
@@ -687,7 +682,7 @@ void Engine::receive_data(Tcb& t, Segment& s) {
     t.ack_now = owed_before;
     owe_ack(t, len, filled_hole || t.dsack_pending);
     account(t);
-    if (!t.ooo.empty())  // part of a hole filled, more remain: say so now
+    if (!t.ooo.empty())  // part of a hole filled, more remain
         ack_at_once(t);
     if (t.accepted && t.service && !t.app_closed)
         t.service->on_data(*this, t);

@@ -1,9 +1,12 @@
 #include "lib/tcp/reassembly.hpp"
 
+#include <algorithm>
+
 namespace tcpterm::tcp {
 
 bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
     Seq end = seq + m->data_len;
+    Seq arrived = seq;
     rte_mbuf* prev = nullptr;
     rte_mbuf* cur = head_;
     if (tail_ && seq >= end_of(tail_)) {  // beyond everything held: no walk
@@ -57,10 +60,28 @@ bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
         tail_ = m;
     bytes_ += m->data_len;
     ++count_;
-    for (uint8_t i = recent_count_ < 4 ? recent_count_++ : 3; i > 0; --i)
-        recent_[i] = recent_[i - 1];
-    recent_[0] = seq;
+    report(arrived, end);
     return true;
+}
+
+// [left, right) is now held: the first block grows to every block it
+// touches (they are one run now) and moves to the front.
+void ReassemblyQueue::report(Seq left, Seq right) {
+    uint8_t kept = 0;
+    for (uint8_t i = 0; i < mru_count_; ++i) {
+        Seq l(mru_[i].left), r(mru_[i].right);
+        if (l <= right && left <= r) {  // overlapping or adjacent: merge
+            left = seq_min(left, l);
+            right = seq_max(right, r);
+        } else {
+            mru_[kept++] = mru_[i];
+        }
+    }
+    uint8_t count = std::min<uint8_t>(kept + 1, kMaxSackBlocks);
+    for (uint8_t i = count - 1; i > 0; --i)
+        mru_[i] = mru_[i - 1];
+    mru_[0] = SackBlock{left.v, right.v};
+    mru_count_ = count;
 }
 
 Seq ReassemblyQueue::drain_in_order(Seq rcv_nxt, MbufQueue& into) {
@@ -81,48 +102,20 @@ Seq ReassemblyQueue::drain_in_order(Seq rcv_nxt, MbufQueue& into) {
         rcv_nxt += m->data_len;
         into.push_back(m);
     }
+    // Blocks now below RCV.NXT are acknowledged: no longer reported.
+    uint8_t kept = 0;
+    for (uint8_t i = 0; i < mru_count_; ++i)
+        if (Seq(mru_[i].right) > rcv_nxt)
+            mru_[kept++] = SackBlock{seq_max(Seq(mru_[i].left), rcv_nxt).v, mru_[i].right};
+    mru_count_ = head_ ? kept : 0;
     return rcv_nxt;
 }
 
-// Calls f(block) for each contiguous run of held data, in sequence order,
-// until f returns false.
-template <typename F>
-void ReassemblyQueue::for_each_run(F&& f) const {
-    const rte_mbuf* m = head_;
-    while (m) {
-        SackBlock run{seq_of(m).v, end_of(m).v};
-        for (m = m->next; m && Seq(run.right) == seq_of(m); m = m->next)
-            run.right = end_of(m).v;
-        if (!f(run))
-            return;
-    }
-}
-
 uint8_t ReassemblyQueue::sack_blocks(SackBlock* out, uint8_t max) const {
-    uint8_t written = 0;
-    auto add = [&](const SackBlock& run) {
-        for (uint8_t i = 0; i < written; ++i)
-            if (out[i].left == run.left)
-                return;
-        out[written++] = run;
-    };
-    // The runs holding the most recent arrivals first, newest first; then
-    // the rest in sequence order.
-    for (uint8_t r = 0; r < recent_count_ && written < max; ++r)
-        for_each_run([&](const SackBlock& run) {
-            if (Seq(run.left) <= recent_[r] && recent_[r] < Seq(run.right)) {
-                add(run);
-                return false;
-            }
-            return true;
-        });
-    for_each_run([&](const SackBlock& run) {
-        if (written >= max)
-            return false;
-        add(run);
-        return true;
-    });
-    return written;
+    uint8_t n = std::min(max, mru_count_);
+    for (uint8_t i = 0; i < n; ++i)
+        out[i] = mru_[i];
+    return n;
 }
 
 void ReassemblyQueue::clear() {
@@ -135,7 +128,7 @@ void ReassemblyQueue::clear() {
     tail_ = nullptr;
     bytes_ = 0;
     count_ = 0;
-    recent_count_ = 0;
+    mru_count_ = 0;
 }
 
 }  // namespace tcpterm::tcp

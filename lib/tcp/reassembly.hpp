@@ -38,14 +38,14 @@ public:
     Seq drain_in_order(Seq rcv_nxt, MbufQueue& into);
 
     // RFC 2018 §4: the block holding the most recently received segment
-    // first, then the other blocks. Returns how many were written.
+    // first, then the most recently reported other blocks. Returns how many
+    // were written. Constant time: the blocks are kept as segments arrive.
     uint8_t sack_blocks(SackBlock* out, uint8_t max) const;
 
     void clear();
 
 private:
-    template <typename F>
-    void for_each_run(F&& f) const;
+    void report(Seq left, Seq right);
     static Seq seq_of(const rte_mbuf* m) { return Seq(m->hash.usr); }
     static Seq end_of(const rte_mbuf* m) { return Seq(m->hash.usr) + m->data_len; }
 
@@ -53,10 +53,13 @@ private:
     rte_mbuf* tail_ = nullptr;  // the last: most arrivals go after it
     uint32_t bytes_ = 0;
     uint32_t count_ = 0;
-    // First bytes of the most recent inserts, newest first (RFC 2018 §4:
-    // later blocks repeat the most recently reported ones).
-    Seq recent_[4];
-    uint8_t recent_count_ = 0;
+    // The blocks to report, most recent first (Linux's selective_acks):
+    // an arrival joins every block it touches and goes to the front; the
+    // oldest falls off. Walking the queue for them on every ACK cost a
+    // pass over hundreds of mbufs per ACK with a large window, and ACKs go
+    // per segment while anything is out of order.
+    SackBlock mru_[kMaxSackBlocks];
+    uint8_t mru_count_ = 0;
 };
 
 }  // namespace tcpterm::tcp

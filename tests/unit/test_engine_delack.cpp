@@ -194,6 +194,59 @@ TEST_CASE("delayed ACK: in one receive burst, every out-of-order segment gets an
     CHECK(c.h.nothing_sent());
 }
 
+TEST_CASE("delayed ACK: a burst of out-of-order segments that extends one run gets an ACK per "
+          "segment, its block growing; a duplicate's D-SACK is never overwritten unsent (RFC "
+          "2883 §4)", "[tcp][delack][sack]") {
+    Conn c(true);
+    c.use_quick_acks();
+    uint32_t hole = c.nxt();
+    std::vector<SegmentSpec> burst;
+    for (uint32_t i = 1; i <= 6; ++i)
+        burst.push_back(c.data(Conn::kSegment, i * Conn::kSegment));
+    c.h.deliver_burst(burst);
+    for (uint32_t i = 1; i <= 6; ++i) {
+        Sent a = c.h.pop();
+        CHECK(a.ack.v == hole);
+        REQUIRE(a.opts.sack_count == 1);
+        CHECK(a.opts.sack[0].left == hole + Conn::kSegment);
+        CHECK(a.opts.sack[0].right == hole + (i + 1) * Conn::kSegment);
+    }
+    CHECK(c.h.nothing_sent());
+
+    // Two old segments again in one burst: a D-SACK block for each, in two ACKs.
+    SegmentSpec dup1 = c.peer->ack(), dup2 = c.peer->ack();
+    dup1.seq = hole - 2 * Conn::kSegment;
+    dup2.seq = hole - Conn::kSegment;
+    dup1.payload.assign(Conn::kSegment, 'q');
+    dup2.payload.assign(Conn::kSegment, 'q');
+    c.h.deliver_burst({dup1, dup2});
+    Sent d1 = c.h.pop(), d2 = c.h.pop();
+    REQUIRE(d1.opts.sack_count >= 2);
+    REQUIRE(d2.opts.sack_count >= 2);
+    CHECK(d1.opts.sack[0].left == hole - 2 * Conn::kSegment);
+    CHECK(d2.opts.sack[0].left == hole - Conn::kSegment);
+    CHECK(d2.opts.sack[1].left == hole + Conn::kSegment);  // the run still held
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.TCPDSACKOldSent == 2);
+}
+
+TEST_CASE("delayed ACK: without SACK every out-of-order segment of a burst is a duplicate ACK "
+          "of its own (RFC 5681 §4.2)", "[tcp][delack]") {
+    Conn c(false);
+    c.use_quick_acks();
+    uint32_t hole = c.nxt();
+    std::vector<SegmentSpec> burst;
+    for (uint32_t i = 1; i <= 4; ++i)
+        burst.push_back(c.data(Conn::kSegment, i * Conn::kSegment));
+    c.h.deliver_burst(burst);
+    for (int i = 0; i < 4; ++i) {
+        Sent dup = c.h.pop();
+        CHECK(dup.ack.v == hole);
+        CHECK(dup.opts.sack_count == 0);
+    }
+    CHECK(c.h.nothing_sent());
+}
+
 TEST_CASE("delayed ACK: a duplicate segment is acknowledged at once with a D-SACK block "
           "(RFC 2883 §4)", "[tcp][delack][sack]") {
     Conn c(true);

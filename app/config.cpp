@@ -229,6 +229,7 @@ po::options_description describe() {
         ("tcp.congestion", s()->default_value("bbr"), "congestion control, Linux tcp_congestion_control: cubic (RFC 9438 with HyStart++), newreno (RFC 5681) or bbr (BBR v1, as Linux's tcp_bbr); listeners may choose their own with cc=")
         ("tcp.nodelay", s()->default_value("true"), "Nagle's algorithm off for connections tcpterm opens, as TCP_NODELAY (true/false); listeners choose with nodelay=")
         ("tcp.delayed_ack_ms", s()->default_value("40"), "delayed ACKs: ACK every second full-sized segment or after this long; 0: every segment at once (0..500)")
+        ("tcp.comp_sack_nr", s()->default_value("8"), "SACK compression, Linux tcp_comp_sack_nr: after three duplicate ACKs for one hole, at most this many out-of-order segments that only grow the newest SACK block share the ACK at the end of their burst; 0: an ACK per out-of-order segment (0..255)")
         ("tcp.rto_initial_ms", s()->default_value("1000"), "initial retransmission timeout (10..60000)")
         ("tcp.rto_min_ms", s()->default_value("200"), "lower bound of the RTO (1..60000)")
         ("tcp.rto_max_ms", s()->default_value("120000"), "upper bound of the RTO (100..600000)")
@@ -370,6 +371,7 @@ void fill(const po::variables_map& vm, const std::vector<std::string>& listens,
     e.congestion = *cc;
     e.nodelay = parse_bool("tcp.nodelay", get(vm, "tcp.nodelay"));
     e.delayed_ack_us = 1000 * parse_uint("tcp.delayed_ack_ms", get(vm, "tcp.delayed_ack_ms"), 0, 500);
+    e.comp_sack_nr = static_cast<uint8_t>(parse_uint("tcp.comp_sack_nr", get(vm, "tcp.comp_sack_nr"), 0, 255));
     e.invalid_ratelimit_us =
         1000 * parse_uint("tcp.invalid_ratelimit_ms", get(vm, "tcp.invalid_ratelimit_ms"), 0, 60000);
     e.msl_us = 1000 * parse_uint("tcp.msl_ms", get(vm, "tcp.msl_ms"), 1, 300000);

@@ -64,6 +64,7 @@ namespace tcpterm::tcp {
     X(TCPAbortOnIdle, "connections reset by their listener's idle_timeout")               \
     X(TCPPerSourceRejected, "SYNs and cookie ACKs refused: the peer address holds max_per_source connections on the listener") \
     X(TCPOFOAcks, "ACKs sent at once, one per segment, while data is out of order (RFC 5681 4.2)") \
+    X(TCPAckCompressed, "duplicate ACKs beyond the third for one RCV.NXT folded into the ACK at the end of the burst (Linux SACK compression)") \
     X(DelayedACKs, "delayed ACKs sent when their timer ran out (tcp.delayed_ack_ms)")     \
     X(TCPOFOQueue, "out-of-order segments held for reassembly")                          \
     X(TCPOFODrop, "out-of-order segments dropped (duplicate, or the queue was full)")   \

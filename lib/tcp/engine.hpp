@@ -236,6 +236,7 @@ private:
     void owe_ack(Tcb& t, uint32_t len, bool urgent);
     void owe_dsack(Tcb& t, Seq left, Seq right);
     void ack_at_once(Tcb& t);
+    void ack_out_of_order(Tcb& t);
     void ack_sent(Tcb& t);
     void on_delack_timer(Tcb& t);
 

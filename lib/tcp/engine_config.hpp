@@ -100,6 +100,12 @@ struct EngineConfig {
     // segment is answered at the end of its burst. The first segments of a
     // connection and those after loss or reordering are answered at once.
     uint64_t delayed_ack_us = 40'000;
+    // SACK compression (Linux's tcp_comp_sack_nr; engine_delack.cpp): after
+    // the first three duplicate ACKs for one RCV.NXT, at most this many
+    // out-of-order segments that only grow the run in progress go without
+    // an ACK of their own, folded into the ACK at the end of the burst.
+    // 0: an ACK for every out-of-order segment (RFC 5681 §4.2).
+    uint8_t comp_sack_nr = 8;
     // Nagle (RFC 9293 §3.7.4) for connections opened by us; listeners choose
     // their own (nodelay=). Off (nodelay), as the proxies and servers tcpterm
     // stands in for set TCP_NODELAY.

@@ -655,7 +655,7 @@ void Engine::receive_data(Tcb& t, Segment& s) {
             ++counters_.TCPOFODrop;
         account(t);  // an insert may also free held segments it covers
         start_quick_acks(t);  // loss or reordering: the sender needs every ACK
-        ack_at_once(t);
+        ack_out_of_order(t);
         return;
     }
     // In order: into the tail buffer when it fits there, else queued whole,

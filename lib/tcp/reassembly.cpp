@@ -7,6 +7,7 @@ namespace tcpterm::tcp {
 bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
     Seq end = seq + m->data_len;
     Seq arrived = seq;
+    last_grew_recent_ = false;
     rte_mbuf* prev = nullptr;
     rte_mbuf* cur = head_;
     if (tail_ && seq >= end_of(tail_)) {  // beyond everything held: no walk
@@ -68,15 +69,19 @@ bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
 // touches (they are one run now) and moves to the front.
 void ReassemblyQueue::report(Seq left, Seq right) {
     uint8_t kept = 0;
+    uint8_t merged = 0;
+    last_grew_recent_ = mru_count_ > 0 && Seq(mru_[0].right) == left;
     for (uint8_t i = 0; i < mru_count_; ++i) {
         Seq l(mru_[i].left), r(mru_[i].right);
         if (l <= right && left <= r) {  // overlapping or adjacent: merge
             left = seq_min(left, l);
             right = seq_max(right, r);
+            ++merged;
         } else {
             mru_[kept++] = mru_[i];
         }
     }
+    last_grew_recent_ = last_grew_recent_ && merged == 1;
     uint8_t count = std::min<uint8_t>(kept + 1, kMaxSackBlocks);
     for (uint8_t i = count - 1; i > 0; --i)
         mru_[i] = mru_[i - 1];
@@ -129,6 +134,7 @@ void ReassemblyQueue::clear() {
     bytes_ = 0;
     count_ = 0;
     mru_count_ = 0;
+    last_grew_recent_ = false;
 }
 
 }  // namespace tcpterm::tcp

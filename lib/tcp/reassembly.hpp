@@ -42,6 +42,11 @@ public:
     // were written. Constant time: the blocks are kept as segments arrive.
     uint8_t sack_blocks(SackBlock* out, uint8_t max) const;
 
+    // The last insert only extended the most recent block at its right
+    // edge (the run in progress grew): an ACK for it would tell the sender
+    // nothing the next one will not (engine_delack.cpp, SACK compression).
+    bool last_grew_recent() const { return last_grew_recent_; }
+
     void clear();
 
 private:
@@ -60,6 +65,7 @@ private:
     // per segment while anything is out of order.
     SackBlock mru_[kMaxSackBlocks];
     uint8_t mru_count_ = 0;
+    bool last_grew_recent_ = false;
 };
 
 }  // namespace tcpterm::tcp

@@ -181,6 +181,12 @@ struct Tcb {
     // D-SACK to send (RFC 2883 §4): a duplicate segment arrived.
     bool dsack_pending = false;
     SackBlock dsack{};
+    // SACK compression (engine_delack.cpp, Linux's tcp_comp_sack): the
+    // duplicate ACKs sent at once for RCV.NXT = ooo_ack_rcv_nxt, and those
+    // folded into the ACK at the end of the burst since the last one left.
+    Seq ooo_ack_rcv_nxt;
+    uint8_t ooo_dupacks = 0;
+    uint8_t ooo_compressed = 0;
     Seq tlp_high;                 // SND.MAX when the loss probe went out
     bool probe_sent = false;      // a tail loss probe is out since the last new ACK
     uint64_t connect_deadline = 0; // SYN_SENT: give up at this time (0: tcp.syn_retries decide)

@@ -44,6 +44,7 @@ expect_rejected unknown-ini-section-key 'no_such_tcp_key' --config "$TT_WORK/unk
 grep -v '^[[:space:]]*rcvbuf[[:space:]]*=' "$TT_CONF" >"$TT_WORK/bad-rcvbuf.conf"
 printf '\n[tcp]\nrcvbuf = 1\n' >>"$TT_WORK/bad-rcvbuf.conf"
 expect_rejected bad-ini-value 'rcvbuf' --config "$TT_WORK/bad-rcvbuf.conf" --eal "$EAL"
+expect_rejected bad-comp-sack-nr 'tcp\.comp_sack_nr' --config "$TT_CONF" --eal "$EAL" --tcp.comp_sack_nr 256
 
 # Backend pools ([pool.NAME] sections): each bad key is named with its pool.
 pool_conf() {  # NAME LINES...: the default config plus one [pool.web] section

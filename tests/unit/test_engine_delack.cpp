@@ -37,6 +37,13 @@ public:
     size_t received = 0;
 };
 
+// The engine's defaults with SACK compression (tcp.comp_sack_nr) set.
+tcp::EngineConfig with_comp_sack_nr(uint8_t n) {
+    tcp::EngineConfig config = EngineHarness::default_config();
+    config.comp_sack_nr = n;
+    return config;
+}
+
 // One connection through a listener of our own (nodelay as given), from a
 // TestPeer with timestamps and, if asked, SACK and window scale (Linux's SYN).
 struct Conn {
@@ -47,7 +54,9 @@ struct Conn {
     std::optional<TestPeer> peer;
     uint32_t iss = 0;
 
-    explicit Conn(bool sack_ws, std::optional<bool> nodelay = std::nullopt) {
+    explicit Conn(bool sack_ws, std::optional<bool> nodelay = std::nullopt,
+                  const tcp::EngineConfig& config = EngineHarness::default_config())
+        : h(config) {
         tcp::Listener l;
         l.port = 80;
         l.service = &svc;
@@ -195,9 +204,9 @@ TEST_CASE("delayed ACK: in one receive burst, every out-of-order segment gets an
 }
 
 TEST_CASE("delayed ACK: a burst of out-of-order segments that extends one run gets an ACK per "
-          "segment, its block growing; a duplicate's D-SACK is never overwritten unsent (RFC "
-          "2883 §4)", "[tcp][delack][sack]") {
-    Conn c(true);
+          "segment without SACK compression, its block growing; a duplicate's D-SACK is never "
+          "overwritten unsent (RFC 2883 §4)", "[tcp][delack][sack]") {
+    Conn c(true, std::nullopt, with_comp_sack_nr(0));
     c.use_quick_acks();
     uint32_t hole = c.nxt();
     std::vector<SegmentSpec> burst;
@@ -211,6 +220,7 @@ TEST_CASE("delayed ACK: a burst of out-of-order segments that extends one run ge
         CHECK(a.opts.sack[0].left == hole + Conn::kSegment);
         CHECK(a.opts.sack[0].right == hole + (i + 1) * Conn::kSegment);
     }
+    CHECK(c.h.counters.TCPAckCompressed == 0);
     CHECK(c.h.nothing_sent());
 
     // Two old segments again in one burst: a D-SACK block for each, in two ACKs.
@@ -329,4 +339,75 @@ TEST_CASE("Nagle: with nodelay (the default) every write goes at once", "[tcp][d
     CHECK(second.seq.v == c.iss + 4);
     CHECK(second.payload == "def");
     CHECK(c.h.nothing_sent());
+}
+
+TEST_CASE("SACK compression: after three duplicate ACKs for a hole, segments that only grow the "
+          "newest run share the ACK at the end of the burst, at most tcp.comp_sack_nr of them "
+          "(Linux's tcp_comp_sack_nr)", "[tcp][delack][sack]") {
+    Conn c(true, std::nullopt, with_comp_sack_nr(4));
+    c.use_quick_acks();
+    uint32_t hole = c.nxt();
+    auto block_right = [&](uint32_t segments) { return hole + (segments + 1) * Conn::kSegment; };
+
+    // Ten segments beyond the hole, one run: three duplicate ACKs at once,
+    // four folded, the fifth candidate sent (the cap), then two folded into
+    // the ACK at the end of the burst.
+    std::vector<SegmentSpec> burst;
+    for (uint32_t i = 1; i <= 10; ++i)
+        burst.push_back(c.data(Conn::kSegment, i * Conn::kSegment));
+    c.h.deliver_burst(burst);
+    for (uint32_t segments : {1u, 2u, 3u, 8u, 10u}) {
+        INFO("the ACK once " << segments << " segments are held");
+        Sent a = c.h.pop();
+        CHECK(a.ack.v == hole);
+        REQUIRE(a.opts.sack_count == 1);
+        CHECK(a.opts.sack[0].left == hole + Conn::kSegment);
+        CHECK(a.opts.sack[0].right == block_right(segments));
+    }
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.TCPAckCompressed == 6);
+
+    // A new run beyond a second hole is never folded: its ACK reports it
+    // first, the grown run second.
+    c.h.deliver(c.data(Conn::kSegment, 12 * Conn::kSegment));
+    Sent fresh = c.h.pop();
+    REQUIRE(fresh.opts.sack_count == 2);
+    CHECK(fresh.opts.sack[0].left == hole + 12 * Conn::kSegment);
+    CHECK(fresh.opts.sack[1].right == block_right(10));
+    CHECK(c.h.nothing_sent());
+
+    // The hole filled: RCV.NXT moves, the ACK goes at once (RFC 5681 §4.2),
+    // and the next segments beyond the remaining hole count three
+    // duplicate ACKs again before any is folded.
+    c.h.deliver(c.data(Conn::kSegment));
+    Sent filled = c.h.pop();
+    CHECK(filled.ack.v == block_right(10));
+    while (!c.h.nothing_sent())  // the window update once the service read
+        CHECK(c.h.pop().ack.v == block_right(10));
+    uint64_t folded = c.h.counters.TCPAckCompressed;
+    std::vector<SegmentSpec> more;
+    for (uint32_t i = 13; i <= 16; ++i)  // RCV.NXT is one segment on: these join the run at 12
+        more.push_back(c.data(Conn::kSegment, (i - 1) * Conn::kSegment));
+    c.h.deliver_burst(more);
+    for (int i = 0; i < 3; ++i)
+        c.h.pop();
+    Sent last = c.h.pop();  // the end of the burst: the fourth folded in
+    REQUIRE(last.opts.sack_count >= 1);
+    CHECK(last.opts.sack[0].right == hole + 17 * Conn::kSegment);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.TCPAckCompressed == folded + 1);
+}
+
+TEST_CASE("SACK compression: never for a sender without SACK, whose duplicate ACKs are its only "
+          "signal (RFC 5681 §4.2)", "[tcp][delack]") {
+    Conn c(false);
+    c.use_quick_acks();
+    std::vector<SegmentSpec> burst;
+    for (uint32_t i = 1; i <= 8; ++i)
+        burst.push_back(c.data(Conn::kSegment, i * Conn::kSegment));
+    c.h.deliver_burst(burst);
+    for (int i = 0; i < 8; ++i)
+        CHECK_FALSE(c.h.pop().opts.sack_count);
+    CHECK(c.h.nothing_sent());
+    CHECK(c.h.counters.TCPAckCompressed == 0);
 }

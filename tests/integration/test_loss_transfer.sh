@@ -70,12 +70,15 @@ declare -A secs rtos
 # run_all SERVER: every phase and transfer against the server now running;
 # fills secs[SERVER,PHASE,MODE] and rtos[...] ("server/client").
 run_all() {
-  local server=$1 p mode want before client_before after retrans ok
+  local server=$1 p mode want before client_before after retrans folded ok
   for p in "${PHASES[@]}"; do
     phase "$p"
     for mode in "${MODES[@]}"; do
       before=$(server_rtos "$server") client_before=$(lt_rtos "$LT_CLI")
-      [[ $server != tcpterm ]] || retrans=$(lt_tt_counter "$TT_PREFIX" RetransSegs)
+      if [[ $server == tcpterm ]]; then
+        retrans=$(lt_tt_counter "$TT_PREFIX" RetransSegs)
+        folded=$(lt_tt_counter "$TT_PREFIX" TCPAckCompressed)
+      fi
       case $mode in
         echo) lt_echo "$TT_WORK/in"; want=$want_echo ;;
         discard) lt_discard "$TT_WORK/in"; want=$BYTES ;;
@@ -93,6 +96,9 @@ run_all() {
         # The bridge dropped: whoever sent the bulk retransmitted.
         if [[ $p == loss* && $mode == discard ]]; then
           assert_gt "$lt_client_retrans" 0 "$p: $mode: the client retransmitted"
+          # tcp.comp_sack_nr (default 8): runs that grew past three
+          # duplicate ACKs shared ACKs.
+          assert_gt "$(lt_tt_counter "$TT_PREFIX" TCPAckCompressed)" "$folded" "$p: $mode: SACK compression folded ACKs"
         elif [[ $p == loss* ]]; then
           assert_gt "$(lt_tt_counter "$TT_PREFIX" RetransSegs)" "$retrans" "$p: $mode: tcpterm's RetransSegs grew"
         fi
@@ -120,7 +126,7 @@ stop_tcpterm
 assert_eq 0 "$(tt_counter TCPAbortOnTimeout)" "TCPAbortOnTimeout (no connection gave up)"
 assert_eq 0 "$(tt_counter TCPMemoryMbufs)" "TCPMemoryMbufs after the stop (every queue freed)"
 log "tcpterm's recovery: $(for c in RetransSegs TCPTimeouts TCPLossProbes TCPSackRecovery TCPFastRetrans \
-  TCPLostRetransmit TCPDSACKUndo TCPOFOQueue TCPSACKBlocksSent; do echo -n "$c $(tt_counter $c), "; done)"
+  TCPLostRetransmit TCPDSACKUndo TCPOFOQueue TCPSACKBlocksSent TCPOFOAcks TCPAckCompressed; do echo -n "$c $(tt_counter $c), "; done)"
 log "tcpterm transfers took $((SECONDS - test_start)) s"
 
 if [[ ${LT_LINUX:-1} == 1 ]]; then

@@ -4,64 +4,87 @@
 
 namespace tcpterm::tcp {
 
-bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
-    Seq end = seq + m->data_len;
-    Seq arrived = seq;
-    last_grew_recent_ = false;
-    rte_mbuf* prev = nullptr;
-    rte_mbuf* cur = head_;
-    if (tail_ && seq >= end_of(tail_)) {  // beyond everything held: no walk
-        prev = tail_;
-        cur = nullptr;
-    }
-    while (cur && seq_of(cur) < seq) {
-        prev = cur;
-        cur = cur->next;
-    }
-    // Trim against the segment before: it may cover our start.
-    if (prev && end_of(prev) > seq) {
-        if (end_of(prev) >= end) {
-            rte_pktmbuf_free_seg(m);  // nothing new
-            return false;
-        }
-        uint32_t overlap = static_cast<uint32_t>(end_of(prev) - seq);
-        rte_pktmbuf_adj(m, static_cast<uint16_t>(overlap));
-        seq = seq + overlap;
-    }
-    // Segments we cover entirely go; one that covers our tail trims us.
-    while (cur && end >= end_of(cur)) {
-        rte_mbuf* gone = cur;
-        cur = cur->next;
-        bytes_ -= gone->data_len;
+ReassemblyQueue::RunIter ReassemblyQueue::first_reaching(Seq s) {
+    return std::lower_bound(runs_.begin(), runs_.end(), s,
+                            [](const Run& r, Seq x) { return r.right < x; });
+}
+
+void ReassemblyQueue::free_run(const Run& r) {
+    for (rte_mbuf* m = r.first; m != nullptr;) {
+        rte_mbuf* next = m->next;
+        bytes_ -= m->data_len;
         --count_;
-        gone->next = nullptr;
-        rte_pktmbuf_free_seg(gone);
+        m->next = nullptr;
+        rte_pktmbuf_free_seg(m);
+        m = next;
     }
-    if (cur && end > seq_of(cur)) {
-        rte_pktmbuf_trim(m, static_cast<uint16_t>(end - seq_of(cur)));
-        end = seq_of(cur);
-    }
-    if (m->data_len == 0 || count_ >= kMaxSegments) {
-        if (prev)
-            prev->next = cur;
-        else
-            head_ = cur;
-        if (!cur)
-            tail_ = prev;
+}
+
+bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
+    Seq s = seq;
+    Seq e = seq + m->data_len;
+    last_grew_recent_ = false;
+    auto refuse = [m] {
         rte_pktmbuf_free_seg(m);
         return false;
+    };
+    if (m->data_len == 0)
+        return refuse();
+    if (runs_.capacity() == 0)  // the first hole: room for a few, once
+        runs_.reserve(16);
+    // The run that holds our start, if any, trims our front: we then
+    // continue it.
+    RunIter at = first_reaching(s);
+    bool continues = at != runs_.end() && at->left <= s;
+    if (continues) {
+        if (e <= at->right)
+            return refuse();  // nothing new
+        rte_pktmbuf_adj(m, static_cast<uint16_t>(at->right - s));
+        s = at->right;
+        ++at;
     }
-    m->hash.usr = seq.v;
-    m->next = cur;
-    if (prev)
-        prev->next = m;
-    else
-        head_ = m;
-    if (!cur)
-        tail_ = m;
+    // Runs we cover entirely go (we hold their bytes now); the first one we
+    // only reach into trims our tail.
+    while (at != runs_.end() && at->left < e) {
+        if (at->right <= e) {
+            free_run(*at);
+            at = runs_.erase(at);
+            continue;
+        }
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(e - at->left));
+        e = at->left;
+        break;
+    }
+    bool joins_next = at != runs_.end() && at->left == e;
+    if (count_ >= kMaxSegments || (!continues && !joins_next && runs_.size() >= kMaxRuns))
+        return refuse();
+    m->hash.usr = s.v;
+    m->next = nullptr;
+    Seq run_right = e;  // of the run the arrival now belongs to
+    if (continues) {
+        RunIter before = at - 1;
+        before->last->next = m;
+        before->last = m;
+        before->right = e;
+        if (joins_next) {  // a hole filled: the two runs are one
+            m->next = at->first;
+            before->last = at->last;
+            before->right = at->right;
+            runs_.erase(at);
+        }
+        run_right = before->right;
+    } else if (joins_next) {
+        m->next = at->first;
+        at->first = m;
+        at->left = s;
+        run_right = at->right;
+    } else {
+        runs_.insert(at, Run{s, e, m, m});
+    }
     bytes_ += m->data_len;
     ++count_;
-    report(arrived, end);
+    // RFC 2018 §4: the first block is the whole contiguous run holding it.
+    report(seq, run_right);
     return true;
 }
 
@@ -90,29 +113,32 @@ void ReassemblyQueue::report(Seq left, Seq right) {
 }
 
 Seq ReassemblyQueue::drain_in_order(Seq rcv_nxt, MbufQueue& into) {
-    while (head_ && seq_of(head_) <= rcv_nxt) {
-        rte_mbuf* m = head_;
-        head_ = m->next;
-        bytes_ -= m->data_len;
-        --count_;
-        if (!head_)
-            tail_ = nullptr;
-        if (end_of(m) <= rcv_nxt) {  // all old
+    // Runs never touch, so at most the first one reaches RCV.NXT.
+    if (!runs_.empty() && runs_.front().left <= rcv_nxt) {
+        rte_mbuf* m = runs_.front().first;
+        runs_.erase(runs_.begin());
+        while (m) {
+            rte_mbuf* next = m->next;
+            bytes_ -= m->data_len;
+            --count_;
             m->next = nullptr;
-            rte_pktmbuf_free_seg(m);
-            continue;
+            if (end_of(m) <= rcv_nxt) {  // all old
+                rte_pktmbuf_free_seg(m);
+            } else {
+                if (seq_of(m) < rcv_nxt)
+                    rte_pktmbuf_adj(m, static_cast<uint16_t>(rcv_nxt - seq_of(m)));
+                rcv_nxt += m->data_len;
+                into.push_back(m);
+            }
+            m = next;
         }
-        uint32_t overlap = static_cast<uint32_t>(rcv_nxt - seq_of(m));
-        rte_pktmbuf_adj(m, static_cast<uint16_t>(overlap));
-        rcv_nxt += m->data_len;
-        into.push_back(m);
     }
     // Blocks now below RCV.NXT are acknowledged: no longer reported.
     uint8_t kept = 0;
     for (uint8_t i = 0; i < mru_count_; ++i)
         if (Seq(mru_[i].right) > rcv_nxt)
             mru_[kept++] = SackBlock{seq_max(Seq(mru_[i].left), rcv_nxt).v, mru_[i].right};
-    mru_count_ = head_ ? kept : 0;
+    mru_count_ = runs_.empty() ? 0 : kept;
     return rcv_nxt;
 }
 
@@ -124,13 +150,9 @@ uint8_t ReassemblyQueue::sack_blocks(SackBlock* out, uint8_t max) const {
 }
 
 void ReassemblyQueue::clear() {
-    while (head_) {
-        rte_mbuf* next = head_->next;
-        head_->next = nullptr;
-        rte_pktmbuf_free_seg(head_);
-        head_ = next;
-    }
-    tail_ = nullptr;
+    for (const Run& r : runs_)
+        free_run(r);
+    runs_.clear();
     bytes_ = 0;
     count_ = 0;
     mru_count_ = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <rte_mbuf.h>
 
@@ -17,16 +18,31 @@ namespace tcpterm::tcp {
 class ReassemblyQueue {
 public:
     // Segments kept at most. What a connection may hold is bounded by its
-    // receive memory (engine_memory.cpp: 2 * rcvbuf of buffers); this only
-    // bounds the work per segment. It must cover a whole window of
-    // full-sized segments (256 KiB / 1448 = 182): a hole at the front of a
-    // flight must not cost the segments behind it, or the sender, seeing
-    // nothing SACKed above them, can only recover them by timeout.
-    static constexpr uint32_t kMaxSegments = 512;
+    // receive memory (engine_memory.cpp: 2 * rcvbuf of buffers); this bound
+    // only matters to a peer that sends tiny segments. It must cover a whole
+    // window of full-sized segments (tcp.rcvbuf_max 4 MiB / 1448 = 2,897): a
+    // hole at the front of a flight must not cost the segments behind it,
+    // or the sender, seeing nothing SACKed above them, can only recover them
+    // by timeout.
+    static constexpr uint32_t kMaxSegments = 4096;
+    // Runs (contiguous stretches between holes) kept at most: an arrival
+    // that would open one more is refused. 5 % loss over a 4 MiB window
+    // leaves about 150; a peer spacing out tiny segments to make many pays
+    // for each one a search and a shift of this array, never a walk of
+    // the held segments.
+    static constexpr uint32_t kMaxRuns = 1024;
 
-    bool empty() const { return head_ == nullptr; }
+    ReassemblyQueue() = default;
+    // It owns mbufs: never copied. Moved only when empty (a TCB reset).
+    ReassemblyQueue(const ReassemblyQueue&) = delete;
+    ReassemblyQueue& operator=(const ReassemblyQueue&) = delete;
+    ReassemblyQueue(ReassemblyQueue&&) = default;
+    ReassemblyQueue& operator=(ReassemblyQueue&&) = default;
+
+    bool empty() const { return runs_.empty(); }
     uint32_t bytes() const { return bytes_; }
     uint32_t segments() const { return count_; }
+    uint32_t runs() const { return static_cast<uint32_t>(runs_.size()); }
 
     // Takes m (payload only, data_len bytes starting at seq). Parts already
     // held are trimmed away. Returns false, and frees m, when nothing of it
@@ -50,12 +66,25 @@ public:
     void clear();
 
 private:
+    // A contiguous stretch of held bytes [left, right): its segments chained
+    // through m->next from first to last, in order, without overlap. Runs
+    // are sorted and never touch (a hole lies between any two), so the run
+    // an arrival belongs to is found by binary search, as Linux finds it in
+    // its out-of-order rbtree, instead of walking hundreds of mbufs.
+    struct Run {
+        Seq left, right;
+        rte_mbuf* first;
+        rte_mbuf* last;
+    };
+    using RunIter = std::vector<Run>::iterator;
+
+    RunIter first_reaching(Seq s);  // the first run whose right edge >= s
+    void free_run(const Run& r);
     void report(Seq left, Seq right);
     static Seq seq_of(const rte_mbuf* m) { return Seq(m->hash.usr); }
     static Seq end_of(const rte_mbuf* m) { return Seq(m->hash.usr) + m->data_len; }
 
-    rte_mbuf* head_ = nullptr;  // sorted by sequence number, no overlaps
-    rte_mbuf* tail_ = nullptr;  // the last: most arrivals go after it
+    std::vector<Run> runs_;  // allocated at the first hole, kept for reuse
     uint32_t bytes_ = 0;
     uint32_t count_ = 0;
     // The blocks to report, most recent first (Linux's selective_acks):

@@ -213,7 +213,7 @@ po::options_description describe() {
         ("tcp.max_time_wait", s()->default_value("65536"), "compact TIME_WAIT entries; when full, connections close without TIME_WAIT (0..16777216)")
         ("tcp.mss_clamp", s()->default_value("0"), "largest MSS we advertise; 0 follows the MTU (0, 88..65495)")
         ("tcp.rcvbuf", s()->default_value("262144"), "receive buffer per connection, bytes (2048..67108864)")
-        ("tcp.rcvbuf_max", s()->default_value("524280"), "receive buffer autotuning: a connection whose service reads fast grows its buffer up to this, Linux tcp_rmem[2]; the window scale offered is the one this needs; tcp.rcvbuf or less: fixed (2048..67108864)")
+        ("tcp.rcvbuf_max", s()->default_value("2097152"), "receive buffer autotuning: a connection whose service reads fast grows its buffer up to this, Linux tcp_rmem[2]; the window scale offered is the one this needs; tcp.rcvbuf or less: fixed (2048..67108864)")
         ("tcp.sndbuf", s()->default_value("262144"), "send buffer per connection, bytes (2048..67108864)")
         ("tcp.sndbuf_max", s()->default_value("4194304"), "send buffer autotuning: a connection's buffer grows to twice its congestion window up to this, Linux tcp_wmem[2]; tcp.sndbuf or less: fixed (2048..67108864)")
         ("tcp.mem_low", s()->default_value("0"), "memory pressure ends below this many queued mbufs per worker; 0: half of tcp.mem_high (Linux tcp_mem[0]) (0..4194303)")

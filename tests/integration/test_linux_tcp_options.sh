@@ -20,8 +20,9 @@ for combo in "1 1 1" "0 1 1" "1 0 1" "1 1 0" "0 0 0"; do
   cli sysctl -qw net.ipv4.tcp_timestamps="$ts" net.ipv4.tcp_sack="$sack" net.ipv4.tcp_window_scaling="$ws"
 
   info=$(cli "$TT_PY" -B "$TT_ROOT/tests/integration/tcpinfo_probe.py" "$TT_ADDR") || fail "$name: tcp_info probe failed"
-  want="ts=$ts sack=$sack wscale=$ws snd_wscale=$((ws ? 3 : 0))"
-  assert_eq "$want" "$info" "$name: options in use on the client's connection (tcpterm's shift 3)"
+  want="ts=$ts sack=$sack wscale=$ws snd_wscale=$((ws ? 6 : 0))"
+  # Shift 6: what the default tcp.rcvbuf_max (2 MiB) needs.
+  assert_eq "$want" "$info" "$name: options in use on the client's connection (tcpterm's shift 6)"
 
   out=$(cli curl -s --max-time 10 -o "$TT_WORK/body" -D "$TT_WORK/hdr" -w '%{http_code} %{size_download}' \
         "http://$TT_ADDR/") || fail "$name: curl failed (exit $?)"

@@ -37,8 +37,11 @@ bool ReassemblyQueue::insert(rte_mbuf* m, Seq seq) {
     RunIter at = first_reaching(s);
     bool continues = at != runs_.end() && at->left <= s;
     if (continues) {
-        if (e <= at->right)
-            return refuse();  // nothing new
+        if (e <= at->right) {  // nothing new; still, RFC 2018 §4: the
+            report(seq, e);    // block holding it goes first in the ACK
+            last_grew_recent_ = false;
+            return refuse();
+        }
         rte_pktmbuf_adj(m, static_cast<uint16_t>(at->right - s));
         s = at->right;
         ++at;

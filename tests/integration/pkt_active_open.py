@@ -4,7 +4,7 @@ tcpterm opens the connections itself, told through DPDK telemetry
 (/tcpterm/connect,198.18.0.2:PORT,SERVICE; tcppeer.connect_from_tcpterm()).
 Run by test_tcp_active_open.sh inside tt-cli (TT_PREFIX and TT_ROOT_NETNS
 exported) against tcpterm's default config: initial RTO 1 s, rcvbuf 256 KiB
-(window scale shift 3), timestamps, SACK and window scaling on.
+(window scale shift 6), timestamps, SACK and window scaling on.
 """
 import os
 import random

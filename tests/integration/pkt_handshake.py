@@ -1,7 +1,7 @@
 """Handshake option negotiation, MSS in use, malformed options.
 
 Run by test_tcp_handshake.sh inside tt-cli against tcpterm's default config
-(rcvbuf 262144 -> window scale shift 3, MTU 1500 -> MSS 1460, http on 80).
+(rcvbuf_max 2097152 -> window scale shift 6, MTU 1500 -> MSS 1460, http on 80).
 """
 import os
 import sys
@@ -43,9 +43,9 @@ def syn_ack_for(name, offered):
     check(sa.opt("MSS") == 1460, "%s: MSS option present, value 1460" % name)
     # RFC 7323 §2.2: a SYN's window field is never scaled; with rcvbuf 256 KiB it is 65535.
     check(sa.win == 65535, "%s: SYN-ACK window field unscaled 65535 (got %d)" % (name, sa.win))
-    # RFC 7323 §2.2 / §1.3: WS only in a <SYN,ACK> when the <SYN> carried it; shift 3 for 256 KiB.
+    # RFC 7323 §2.2 / §1.3: WS only in a <SYN,ACK> when the <SYN> carried it; shift 6 for the 2 MiB of tcp.rcvbuf_max.
     if "WScale" in kinds:
-        check(sa.opt("WScale") == 3, "%s: window scale echoed with shift 3 (got %s)" % (name, sa.opt("WScale")))
+        check(sa.opt("WScale") == 6, "%s: window scale echoed with shift 6 (got %s)" % (name, sa.opt("WScale")))
     else:
         check(sa.opt("WScale") is None, "%s: no window scale option (not offered)" % name)
     # RFC 2018 §2: SACK-permitted is negotiated: answered only when offered.

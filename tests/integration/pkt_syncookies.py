@@ -17,7 +17,7 @@ from tcppeer import CheckFailed, Peer, check, note, run_checks, seq_add, seq_dif
 ECHO = 7
 NOP = ("NOP", None)
 SACK_OK = ("SAckOK", b"")
-TT_SHIFT = 3            # tcpterm's own window scale for rcvbuf 256 KiB (default config)
+TT_SHIFT = 6            # tcpterm's own window scale for tcp.rcvbuf_max 2 MiB (default config)
 
 
 def cookie_syn(p, mss=1460, ws=None, sack=False, ts=True):

@@ -159,10 +159,17 @@ TEST_CASE("reassembly: a segment covering runs and holes replaces what it covers
     REQUIRE(b[0].right == 1600);
     // Inside a run: nothing new, refused.
     REQUIRE_FALSE(q.insert(segment(Seq(1200), 300), Seq(1200)));
+    // A duplicate of an older island still puts its block first (RFC 2018 §4).
+    REQUIRE(q.insert(segment(Seq(1700), 100), Seq(1700)));
+    REQUIRE_FALSE(q.insert(segment(Seq(1100), 100), Seq(1100)));
+    REQUIRE(q.sack_blocks(b, kMaxSackBlocks) == 2);
+    REQUIRE(b[0].left == 1050);
+    REQUIRE(b[1].left == 1700);
     // The hole fills: everything drains in order.
     REQUIRE(q.insert(segment(rcv_nxt, 50), rcv_nxt));
     REQUIRE(drain_and_check(q, rcv_nxt) == Seq(1600));
-    REQUIRE(q.empty());
+    REQUIRE(q.runs() == 1);
+    q.clear();
     REQUIRE(rte_mempool_avail_count(test_pool()) == pool_before);
 }
 
